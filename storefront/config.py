@@ -1,0 +1,76 @@
+"""Configuration: defaults, then environment overrides, then the caller's dict (tests) last."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+LANGUAGES = ("en", "fr", "de", "it")
+
+ENV_OVERRIDES = {
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "SECRET_KEY": "SECRET_KEY",
+    "STOREFRONT_ENV": "STOREFRONT_ENV",
+    "STOREFRONT_CURRENCY": "STOREFRONT_CURRENCY",
+    "STOREFRONT_DEFAULT_LANGUAGE": "STOREFRONT_DEFAULT_LANGUAGE",
+    "STOREFRONT_DELIVERY_FEE": "STOREFRONT_DELIVERY_FEE",
+    "STOREFRONT_NAME": "STOREFRONT_NAME",
+}
+
+
+def defaults(instance_path: Path) -> dict[str, Any]:
+    return {
+        "STOREFRONT_ENV": "development",
+        "STOREFRONT_NAME": "Storefront",
+        # ISO 4217 code of the shop's prices.
+        "STOREFRONT_CURRENCY": "EUR",
+        "STOREFRONT_DEFAULT_LANGUAGE": "en",
+        # Order-level delivery fee, charged when a line is shipped (never insured).
+        "STOREFRONT_DELIVERY_FEE": "2.50",
+        "STOREFRONT_PAYMENT_PROVIDER": "demo",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'storefront.db'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent.parent / "translations"),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "storefront_session",
+        # The session cookie only references the server-side cart; keep it across browser restarts.
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": True,
+        "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+        "SEND_FILE_MAX_AGE_DEFAULT": timedelta(hours=1),
+    }
+
+
+def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    config = defaults(instance_path)
+    for env_name, key in ENV_OVERRIDES.items():
+        if os.environ.get(env_name):
+            config[key] = os.environ[env_name]
+    config.update(overrides or {})
+    config["STOREFRONT_CURRENCY"] = config["STOREFRONT_CURRENCY"].upper()
+    if config["STOREFRONT_DEFAULT_LANGUAGE"] not in LANGUAGES:
+        raise ValueError(f"STOREFRONT_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
+    config["BABEL_DEFAULT_LOCALE"] = config["STOREFRONT_DEFAULT_LANGUAGE"]
+    if config["STOREFRONT_ENV"] == "production":
+        config["SESSION_COOKIE_SECURE"] = True
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _development_secret(instance_path)
+    return config
+
+
+def _development_secret(instance_path: Path) -> str:
+    """A random key kept under ``instance/`` so sessions survive restarts on a dev machine."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key

@@ -1,0 +1,121 @@
+"""Payments and orders. An order snapshots names and prices: catalogue edits never touch it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storefront.domain.money import Money
+from storefront.models.base import Base, utcnow
+from storefront.models.cart import Cart, new_token
+
+
+class Payment(Base):
+    """One attempt to pay for a cart through a provider."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    # pending -> approved | declined | failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int]
+    # What the customer agreed to pay for: a digest of the cart's lines and amounts.
+    cart_fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    cart: Mapped[Cart] = relationship()
+
+    @property
+    def amount(self) -> Money:
+        return Money.from_minor(self.amount_minor, self.currency)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (CheckConstraint("total_minor >= 0", name="total_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    # One cart and one payment give at most one order, whatever the code does.
+    cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id"), unique=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    phone: Mapped[str] = mapped_column(String(32))
+    street: Mapped[str] = mapped_column(String(200))
+    postcode: Mapped[str] = mapped_column(String(16))
+    city: Mapped[str] = mapped_column(String(100))
+    country: Mapped[str] = mapped_column(String(2))
+    language: Mapped[str] = mapped_column(String(5))
+    currency: Mapped[str] = mapped_column(String(3))
+    subtotal_minor: Mapped[int]
+    fees_minor: Mapped[int]
+    delivery_minor: Mapped[int]
+    total_minor: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
+    )
+    payment: Mapped[Payment] = relationship()
+
+    def _money(self, minor: int) -> Money:
+        return Money.from_minor(minor, self.currency)
+
+    @property
+    def subtotal(self) -> Money:
+        return self._money(self.subtotal_minor)
+
+    @property
+    def fees(self) -> Money:
+        return self._money(self.fees_minor)
+
+    @property
+    def delivery(self) -> Money:
+        return self._money(self.delivery_minor)
+
+    @property
+    def total(self) -> Money:
+        return self._money(self.total_minor)
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("products.id", ondelete="SET NULL"), index=True
+    )
+    product_name: Mapped[str] = mapped_column(String(200))
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("families.id", ondelete="SET NULL"))
+    family_name: Mapped[str] = mapped_column(String(100))
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=False))
+    venue: Mapped[str | None] = mapped_column(String(200))
+    quantity: Mapped[int]
+    unit_price_minor: Mapped[int]
+    unit_fee_minor: Mapped[int]
+    shipped: Mapped[bool] = mapped_column(default=False)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+    @property
+    def unit_price(self) -> Money:
+        return Money.from_minor(self.unit_price_minor, self.order.currency)
+
+    @property
+    def unit_fee(self) -> Money:
+        return Money.from_minor(self.unit_fee_minor, self.order.currency)
+
+    @property
+    def total(self) -> Money:
+        return (self.unit_price + self.unit_fee) * self.quantity

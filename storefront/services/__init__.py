@@ -1,0 +1,1 @@
+"""Use cases: (session, plain values) -> result. No request, no commit, no rendering."""

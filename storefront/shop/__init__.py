@@ -1,0 +1,1 @@
+"""The customer's shop: catalogue, cart, checkout, payment, orders, language."""

@@ -1,0 +1,1 @@
+"""What every page shares: security headers, errors, languages, templating, the session cart."""

@@ -1,0 +1,55 @@
+"""Languages: which one a visitor gets, and formatting of money and dates for it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.dates import format_date, format_time
+from babel.numbers import format_currency
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale
+
+from storefront.config import LANGUAGES
+from storefront.domain.money import Money
+
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch", "it": "Italiano"}
+
+
+def select_locale() -> str:
+    """The remembered choice, else the browser's first supported language, else the default."""
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return (
+        request.accept_languages.best_match(LANGUAGES)
+        or current_app.config["STOREFRONT_DEFAULT_LANGUAGE"]
+    )
+
+
+def current_language() -> str:
+    return str(get_locale().language) if get_locale() else "en"
+
+
+def format_money(value: Money) -> str:
+    return format_currency(value.amount, value.currency, locale=get_locale())
+
+
+def format_event(value: datetime) -> str:
+    """Date and time of an event in the locale's words ("samedi 14 mars 2026, 20:00")."""
+    locale = get_locale()
+    return f"{format_date(value, format='full', locale=locale)}, " + format_time(
+        value, format="short", locale=locale
+    )
+
+
+def country_name(code: str) -> str:
+    return get_locale().territories.get(code, code)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["country"] = country_name
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["event_date"] = format_event
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+    app.jinja_env.globals["current_language"] = current_language

@@ -1,0 +1,57 @@
+"""Steps of the customer journey, shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+CUSTOMER = {
+    "first_name": "Camille",
+    "last_name": "Durand",
+    "email": "camille@example.com",
+    "phone": "+33 1 23 45 67 89",
+    "street": "12 rue de la Paix",
+    "postcode": "75002",
+    "city": "Paris",
+}
+
+_axe = Axe()
+
+
+def assert_accessible(page: Page) -> None:
+    results = _axe.run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def product_card(page: Page, name: str):
+    return page.locator("li.product").filter(has=page.get_by_role("heading", name=name, exact=True))
+
+
+def add_to_cart(page: Page, name: str, quantity: int = 1) -> None:
+    card = product_card(page, name)
+    card.locator("input[name=quantity]").fill(str(quantity))
+    card.locator("button[type=submit]").click()
+
+
+def fill_checkout(page: Page, country: str = "FR") -> None:
+    for field, value in CUSTOMER.items():
+        page.locator(f"#{field}").fill(value)
+    page.locator("#country").select_option(country)
+
+
+def pay_button(page: Page):
+    return page.get_by_test_id("checkout-pay")
+
+
+def approve(page: Page) -> None:
+    page.locator("form[action$='/approve'] button").click()
+
+
+def decline(page: Page) -> None:
+    page.locator("form[action$='/decline'] button").click()
+
+
+def expect_on_confirmation(page: Page) -> str:
+    number = page.get_by_test_id("order-number")
+    expect(number).to_be_visible()
+    return number.inner_text()

@@ -1,0 +1,41 @@
+"""Small helpers shared by integration tests."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storefront.models import Product
+
+CUSTOMER = {
+    "first_name": "Camille",
+    "last_name": "Durand",
+    "email": "camille@example.com",
+    "phone": "+33 1 23 45 67 89",
+    "street": "12 rue de la Paix",
+    "postcode": "75002",
+    "city": "Paris",
+    "country": "FR",
+}
+
+
+def product_id(app, english_name: str) -> int:
+    from storefront.extensions import db
+
+    with app.app_context():
+        product = db.session.scalars(select(Product)).all()
+        return next(p.id for p in product if p.names["en"] == english_name)
+
+
+def add(client, pid: int, quantity: int = 1, **kwargs):
+    return client.post_form("/cart/add", {"product_id": pid, "quantity": quantity}, **kwargs)
+
+
+def checkout(client, **overrides):
+    """Submit checkout details; returns the response (a redirect to the payment page)."""
+    return client.post_form("/checkout", {**CUSTOMER, **overrides})
+
+
+def payment_token(response) -> str:
+    location = response.headers["Location"]
+    assert "/payment/demo/" in location, location
+    return location.rsplit("/", 1)[1]
