@@ -30,7 +30,7 @@ translations: $(VENV)/.installed
 ## Extract strings and update the catalogues after changing texts.
 messages: $(VENV)/.installed
 	$(BIN)/pybabel -q extract -F translations/babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --ignore-obsolete
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --ignore-obsolete --no-fuzzy-matching
 
 ## A browser for the end-to-end tests: Debian's Chromium, else Playwright's own download.
 browser: $(VENV)/.installed-test
