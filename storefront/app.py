@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from storefront import config as config_module
-from storefront.extensions import babel, csrf, db, htmx, migrate
+from storefront.extensions import babel, csrf, db, htmx, login, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +23,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_mapping(config_module.load(Path(app.instance_path), config))
+    proxies = app.config["STOREFRONT_TRUSTED_PROXIES"]
+    if proxies:
+        # Behind a load balancer: the client's address and scheme come from X-Forwarded-*.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     register_extensions(app)
     register_web(app)
     register_blueprints(app)
@@ -29,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from storefront.accounts.access import load_user
     from storefront.web.i18n import select_locale
 
     db.init_app(app)
@@ -36,6 +43,14 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     htmx.init_app(app)
+    login.init_app(app)
+    login.login_view = "accounts.login"
+    login.session_protection = "strong"
+    login.login_message = _l("Please log in to open this page.")
+    # Flask-Login flashes the message as given; str() translates the lazy text per request.
+    login.localize_callback = str
+    login.login_message_category = "info"
+    login.user_loader(load_user)
     from storefront.web.database import configure_engine
 
     with app.app_context():
@@ -54,9 +69,23 @@ def register_web(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from storefront.shop import cart, catalog, checkout, language, orders, payment
+    from storefront.accounts import views as accounts
+    from storefront.insurance import views as insurance
+    from storefront.settings import views as settings
+    from storefront.shop import cart, catalog, checkout, demo_pages, language, orders, payment
 
-    for module in (catalog, cart, checkout, payment, orders, language):
+    for module in (
+        catalog,
+        cart,
+        checkout,
+        payment,
+        orders,
+        language,
+        accounts,
+        insurance,
+        settings,
+        demo_pages,
+    ):
         app.register_blueprint(module.bp)
 
 

@@ -18,6 +18,7 @@ ENV_OVERRIDES = {
     "STOREFRONT_DEFAULT_LANGUAGE": "STOREFRONT_DEFAULT_LANGUAGE",
     "STOREFRONT_DELIVERY_FEE": "STOREFRONT_DELIVERY_FEE",
     "STOREFRONT_NAME": "STOREFRONT_NAME",
+    "STOREFRONT_TRUSTED_PROXIES": "STOREFRONT_TRUSTED_PROXIES",
 }
 
 
@@ -31,6 +32,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # Order-level delivery fee, charged when a line is shipped (never insured).
         "STOREFRONT_DELIVERY_FEE": "2.50",
         "STOREFRONT_PAYMENT_PROVIDER": "demo",
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+        "STOREFRONT_TRUSTED_PROXIES": 0,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'storefront.db'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent.parent / "translations"),
@@ -54,6 +57,7 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
             config[key] = os.environ[env_name]
     config.update(overrides or {})
     config["STOREFRONT_CURRENCY"] = config["STOREFRONT_CURRENCY"].upper()
+    config["STOREFRONT_TRUSTED_PROXIES"] = int(config["STOREFRONT_TRUSTED_PROXIES"])
     if config["STOREFRONT_DEFAULT_LANGUAGE"] not in LANGUAGES:
         raise ValueError(f"STOREFRONT_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
     config["BABEL_DEFAULT_LOCALE"] = config["STOREFRONT_DEFAULT_LANGUAGE"]

@@ -60,20 +60,25 @@ class CartTotals:
     subtotal: Money
     fees: Money
     delivery: Money
+    insurance: Money
     total: Money
 
     def __post_init__(self) -> None:
-        if self.subtotal + self.fees + self.delivery != self.total:
+        if self.subtotal + self.fees + self.delivery + self.insurance != self.total:
             raise ValueError("cart totals do not add up")
 
 
-def cart_totals(lines: Sequence[PricedLine], delivery_fee: Money) -> CartTotals:
+def cart_totals(
+    lines: Sequence[PricedLine], delivery_fee: Money, premium: Money | None = None
+) -> CartTotals:
     """Totals of a cart. The order-level delivery fee applies only when a line is shipped.
 
-    Electronic tickets, passes and vouchers travel free; an empty cart costs nothing.
+    Electronic tickets, passes and vouchers travel free; an empty cart costs nothing. The
+    insurance ``premium``, when taken, is added last (it is never part of what it insures).
     """
     currency = delivery_fee.currency
     subtotal = money_sum([line.subtotal for line in lines], currency)
     fees = money_sum([line.fees for line in lines], currency)
     delivery = delivery_fee if any(line.shipped for line in lines) else Money.zero(currency)
-    return CartTotals(subtotal, fees, delivery, subtotal + fees + delivery)
+    insurance = premium if premium is not None else Money.zero(currency)
+    return CartTotals(subtotal, fees, delivery, insurance, subtotal + fees + delivery + insurance)

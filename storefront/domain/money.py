@@ -15,6 +15,9 @@ from babel.core import Locale
 from babel.numbers import get_currency_precision, get_decimal_symbol, get_group_symbol
 from babel.numbers import list_currencies as _babel_currencies
 
+# No amount in a ticket shop has more than 12 integer digits; bigger ones are typos or attacks.
+MAX_INTEGER_DIGITS = 12
+
 
 class UnknownCurrency(ValueError):
     """The code is not an ISO 4217 currency Babel knows."""
@@ -150,27 +153,44 @@ def money_sum(amounts: list[Money] | tuple[Money, ...], currency: str) -> Money:
 def parse_amount(text: str, locale: str | Locale, currency: str) -> Decimal:
     """Parse an amount typed in the locale's format (``12,50`` in fr, ``12.50`` in en).
 
-    Group separators are accepted only in the locale's own symbol and in groups of three; where
-    the locale does not group with ``.``, a ``.`` is also read as the decimal point. A leading
-    minus is kept (validators decide whether negatives are allowed); a typed currency code or
-    symbol is ignored. The decimal part may have at most the currency's minor-unit digits.
+    A typed currency code or symbol is ignored; the decimal part may have at most the
+    currency's minor-unit digits. See ``parse_number`` for the rest.
 
     :raises InvalidAmount: when the text is not such an amount.
     """
     loc = Locale.parse(locale)
-    spaces = ("\u202f", "\xa0", "\u2009")
-    cleaned = (text or "").strip()
-    for space in spaces:
-        cleaned = cleaned.replace(space, " ")
+    cleaned = text or ""
     for symbol in (currency, loc.currency_symbols.get(currency, currency)):
-        cleaned = cleaned.replace(symbol, "").strip()
+        cleaned = cleaned.replace(symbol, "")
+    try:
+        return parse_number(cleaned, loc, currency_digits(currency))
+    except InvalidAmount as exc:
+        raise InvalidAmount(text) from exc
+
+
+def parse_number(text: str, locale: str | Locale, max_decimals: int) -> Decimal:
+    """Parse a decimal number typed in the locale's format, with at most ``max_decimals``.
+
+    Group separators are accepted only in the locale's own symbol and in groups of three; where
+    the locale does not group with ``.``, a ``.`` is also read as the decimal point. A leading
+    minus is kept (validators decide whether negatives are allowed). A trailing ``%`` is ignored.
+
+    :raises InvalidAmount: when the text is not such a number.
+    """
+    loc = Locale.parse(locale)
+    cleaned = (text or "").strip()
+    for space in ("\u202f", "\xa0", "\u2009"):
+        cleaned = cleaned.replace(space, " ")
+    cleaned = cleaned.removesuffix("%").strip()
     match = _amount_pattern(str(loc)).fullmatch(cleaned)
     if match is None or len(cleaned) > 32:
         raise InvalidAmount(text)
     decimals = match["decimals"] or ""
-    if len(decimals) > currency_digits(currency):
+    if len(decimals) > max_decimals:
         raise InvalidAmount(text)
     digits = "".join(ch for ch in match["int"] if ch.isdigit())
+    if len(digits.lstrip("0")) > MAX_INTEGER_DIGITS:
+        raise InvalidAmount(text)
     value = Decimal(f"{digits}.{decimals}" if decimals else digits)
     return -value if match["sign"] else value
 

@@ -3,6 +3,30 @@
 from storefront.models.base import Base
 from storefront.models.cart import Cart, CartLine
 from storefront.models.catalog import Family, Product
-from storefront.models.orders import Order, OrderLine, Payment
+from storefront.models.insurance import (
+    AuditEntry,
+    InsuranceEvent,
+    InsuranceImage,
+    InsuranceSettings,
+)
+from storefront.models.orders import Cover, InsuranceConsent, Order, OrderLine, Payment
+from storefront.models.users import LoginAttempt, User
 
-__all__ = ["Base", "Cart", "CartLine", "Family", "Order", "OrderLine", "Payment", "Product"]
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Cart",
+    "CartLine",
+    "Cover",
+    "Family",
+    "InsuranceConsent",
+    "InsuranceEvent",
+    "InsuranceImage",
+    "InsuranceSettings",
+    "LoginAttempt",
+    "Order",
+    "OrderLine",
+    "Payment",
+    "Product",
+    "User",
+]

@@ -26,6 +26,14 @@ class Cart(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     # Checkout details typed by the customer, kept so a declined payment loses nothing.
     customer: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # The customer's explicit insurance answer ("yes"/"no"); None keeps the display mode's default.
+    insurance_choice: Mapped[str | None] = mapped_column(String(3))
+    # Where that answer was given: cart, popup or must-answer.
+    insurance_channel: Mapped[str | None] = mapped_column(String(16))
+    # The last-chance pop-up is offered at most once per checkout.
+    popup_shown: Mapped[bool] = mapped_column(default=False)
+    # Configuration version of the last offer recorded as shown, so each is recorded once.
+    offer_seen_version: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

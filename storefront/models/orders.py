@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.domain.money import Money
@@ -59,6 +60,8 @@ class Order(Base):
     subtotal_minor: Mapped[int]
     fees_minor: Mapped[int]
     delivery_minor: Mapped[int]
+    # The insurance premium charged with the order (0 without insurance).
+    insurance_minor: Mapped[int] = mapped_column(default=0)
     total_minor: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
@@ -66,6 +69,10 @@ class Order(Base):
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
     )
     payment: Mapped[Payment] = relationship()
+    consent: Mapped[InsuranceConsent | None] = relationship(
+        back_populates="order", cascade="all, delete-orphan"
+    )
+    cover: Mapped[Cover | None] = relationship(back_populates="order", cascade="all, delete-orphan")
 
     def _money(self, minor: int) -> Money:
         return Money.from_minor(minor, self.currency)
@@ -81,6 +88,10 @@ class Order(Base):
     @property
     def delivery(self) -> Money:
         return self._money(self.delivery_minor)
+
+    @property
+    def insurance(self) -> Money:
+        return self._money(self.insurance_minor)
 
     @property
     def total(self) -> Money:
@@ -105,6 +116,8 @@ class OrderLine(Base):
     unit_price_minor: Mapped[int]
     unit_fee_minor: Mapped[int]
     shipped: Mapped[bool] = mapped_column(default=False)
+    # Covered by the order's cancellation insurance (its family was covered when ordered).
+    insured: Mapped[bool] = mapped_column(default=False)
 
     order: Mapped[Order] = relationship(back_populates="lines")
 
@@ -119,3 +132,62 @@ class OrderLine(Base):
     @property
     def total(self) -> Money:
         return (self.unit_price + self.unit_fee) * self.quantity
+
+
+class InsuranceConsent(Base):
+    """What was offered and answered, kept with every order whose cart was eligible.
+
+    Taken or declined, it records the offer exactly as the customer saw it.
+    """
+
+    __tablename__ = "insurance_consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    taken: Mapped[bool]
+    currency: Mapped[str] = mapped_column(String(3))
+    insured_total_minor: Mapped[int]
+    premium_minor: Mapped[int]
+    # The tier that applied, as stored in the configuration ({"from", "kind", ...}).
+    tier: Mapped[dict[str, Any]] = mapped_column(JSON)
+    config_version: Mapped[int]
+    terms_url: Mapped[str] = mapped_column(String(500))
+    language: Mapped[str] = mapped_column(String(5))
+    display_mode: Mapped[str] = mapped_column(String(16))
+    # cart, popup or must-answer: where the customer gave the answer that counted.
+    channel: Mapped[str] = mapped_column(String(16))
+    popup_shown: Mapped[bool]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="consent")
+
+    @property
+    def premium(self) -> Money:
+        return Money.from_minor(self.premium_minor, self.currency)
+
+    @property
+    def insured_total(self) -> Money:
+        return Money.from_minor(self.insured_total_minor, self.currency)
+
+
+class Cover(Base):
+    """The cancellation insurance attached to one order."""
+
+    __tablename__ = "covers"
+    __table_args__ = (CheckConstraint("status IN ('active', 'cancelled')", name="status_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    currency: Mapped[str] = mapped_column(String(3))
+    insured_total_minor: Mapped[int]
+    premium_minor: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+
+    order: Mapped[Order] = relationship(back_populates="cover")
+
+    @property
+    def premium(self) -> Money:
+        return Money.from_minor(self.premium_minor, self.currency)

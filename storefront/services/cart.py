@@ -16,9 +16,10 @@ from storefront.domain.cart import (
     check_quantity,
 )
 from storefront.domain.money import Money
-from storefront.models import Cart, CartLine, Product
+from storefront.models import Cart, CartLine, InsuranceSettings, Product
 from storefront.services.catalog import get_product
 from storefront.services.errors import CartLineNotFound, NotEnoughStock, QuantityTooLarge
+from storefront.services.insurance import CartOffer, offer_for
 
 
 def find_open_cart(session: Session, token: str | None) -> Cart | None:
@@ -102,6 +103,8 @@ class PricedCart:
     cart: Cart
     lines: tuple[tuple[CartLine, PricedLine], ...]
     totals: CartTotals
+    # The insurance offer when the cart is eligible; its premium is in the totals when taken.
+    offer: CartOffer | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -118,6 +121,8 @@ class PricedCart:
             for _, p in sorted(self.lines, key=lambda pair: pair[1].product_id)
         ]
         parts.append(f"delivery:{self.totals.delivery.minor}:{self.totals.total}")
+        if self.offer is not None:
+            parts.append(f"insurance:{self.offer.rules.version}:{self.totals.insurance.minor}")
         return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
@@ -133,6 +138,12 @@ def priced_line(line: CartLine) -> PricedLine:
     )
 
 
-def price_cart(cart: Cart, delivery_fee: Money) -> PricedCart:
+def price_cart(
+    cart: Cart, delivery_fee: Money, insurance: InsuranceSettings | None = None
+) -> PricedCart:
+    """Price every line, work out the insurance offer, and total it all, on the server."""
     lines = tuple((line, priced_line(line)) for line in cart.lines)
-    return PricedCart(cart, lines, cart_totals([p for _, p in lines], delivery_fee))
+    priced = [p for _, p in lines]
+    offer = offer_for(cart, priced, insurance)
+    premium = offer.charged if offer is not None else None
+    return PricedCart(cart, lines, cart_totals(priced, delivery_fee, premium), offer)

@@ -8,16 +8,20 @@ from collections.abc import Mapping
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from storefront.models import Cart, Order, OrderLine, Payment, Product
+from storefront.domain.insurance import DisplayMode, resolve_terms_url
+from storefront.models import Cart, Cover, InsuranceConsent, Order, OrderLine, Payment, Product
+from storefront.models.insurance import tier_to_json
 from storefront.services.cart import PricedCart, find_open_cart, price_cart
 from storefront.services.errors import (
     CartChangedDuringPayment,
     CartEmpty,
     CustomerDetailsMissing,
+    InsuranceNotAnswered,
     NotEnoughStock,
     PaymentNotFound,
     PaymentNotPending,
 )
+from storefront.services.insurance import CartOffer, active_settings, record
 from storefront.services.settings import ShopSettings
 
 CUSTOMER_FIELDS = (
@@ -41,16 +45,19 @@ def save_customer(cart: Cart, details: Mapping[str, str]) -> None:
 
 
 def start_payment(session: Session, cart: Cart, settings: ShopSettings) -> Payment:
-    """Open a payment for the cart's current total.
+    """Open a payment for the cart's current total, insurance premium included when taken.
 
     :raises CartEmpty: when the cart has no line.
     :raises CustomerDetailsMissing: when checkout details were not saved first.
+    :raises InsuranceNotAnswered: when the must-answer question is still open.
     """
-    priced = price_cart(cart, settings.delivery_fee)
+    priced = price_cart(cart, settings.delivery_fee, active_settings(session))
     if priced.is_empty:
         raise CartEmpty
     if not cart.customer:
         raise CustomerDetailsMissing
+    if priced.offer is not None and priced.offer.taken is None:
+        raise InsuranceNotAnswered
     payment = Payment(
         cart=cart,
         provider=settings.payment_provider,
@@ -116,7 +123,7 @@ def approve_payment(
     cart = find_open_cart(session, payment.cart.token)
     if cart is None:
         raise PaymentNotPending("cart-closed")
-    priced = price_cart(cart, settings.delivery_fee)
+    priced = price_cart(cart, settings.delivery_fee, active_settings(session))
     if priced.is_empty or priced.fingerprint() != payment.cart_fingerprint:
         raise CartChangedDuringPayment
     _take_stock(session, priced)
@@ -125,6 +132,18 @@ def approve_payment(
     payment.status = "approved"
     cart.status = "ordered"
     session.flush()
+    if priced.offer is not None:
+        record(
+            session,
+            "ordered",
+            cart,
+            priced.offer,
+            language,
+            order_id=order.id,
+            taken=bool(priced.offer.taken),
+            channel=order.consent.channel,
+        )
+        session.flush()
     return order
 
 
@@ -147,7 +166,9 @@ def _take_stock(session: Session, priced: PricedCart) -> None:
 def _new_order(priced: PricedCart, payment: Payment, language: str, fallback: str) -> Order:
     customer = priced.cart.customer or {}
     totals = priced.totals
-    return Order(
+    offer = priced.offer
+    covered = offer.rules.families if offer is not None and offer.taken else frozenset()
+    order = Order(
         number="".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(8)),
         cart_id=priced.cart.id,
         payment=payment,
@@ -156,6 +177,7 @@ def _new_order(priced: PricedCart, payment: Payment, language: str, fallback: st
         subtotal_minor=totals.subtotal.minor,
         fees_minor=totals.fees.minor,
         delivery_minor=totals.delivery.minor,
+        insurance_minor=totals.insurance.minor,
         total_minor=totals.total.minor,
         **{field: customer[field] for field in CUSTOMER_FIELDS},
         lines=[
@@ -170,9 +192,38 @@ def _new_order(priced: PricedCart, payment: Payment, language: str, fallback: st
                 unit_price_minor=p.unit_price.minor,
                 unit_fee_minor=p.unit_fee.minor,
                 shipped=p.shipped,
+                insured=p.family_id in covered,
             )
             for line, p in priced.lines
         ],
+    )
+    if offer is not None:
+        order.consent = _consent(priced.cart, offer, language)
+        if offer.taken:
+            order.cover = Cover(
+                currency=offer.premium.currency,
+                insured_total_minor=offer.quote.insured_total.minor,
+                premium_minor=offer.premium.minor,
+            )
+    return order
+
+
+def _consent(cart: Cart, offer: CartOffer, language: str) -> InsuranceConsent:
+    """The offer as the customer saw it and the answer that counted."""
+    default_channel = "must-answer" if offer.mode is DisplayMode.MUST_ANSWER else "cart"
+    assert offer.quote.tier is not None
+    return InsuranceConsent(
+        taken=bool(offer.taken),
+        currency=offer.premium.currency,
+        insured_total_minor=offer.quote.insured_total.minor,
+        premium_minor=offer.premium.minor,
+        tier=tier_to_json(offer.quote.tier),
+        config_version=offer.rules.version,
+        terms_url=resolve_terms_url(offer.settings.terms_url or "", language),
+        language=language,
+        display_mode=offer.mode.value,
+        channel=cart.insurance_channel or default_channel,
+        popup_shown=cart.popup_shown,
     )
 
 

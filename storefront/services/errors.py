@@ -42,5 +42,39 @@ class PaymentNotPending(ShopError):
         self.status = status
 
 
+class InsuranceNotAnswered(ShopError):
+    """Must-answer mode: the customer has not said yes or no to the insurance yet."""
+
+
 class CartChangedDuringPayment(ShopError):
     """The cart no longer matches what the customer agreed to pay."""
+
+
+class AccountError(Exception):
+    """Base of the failures of staff account use cases."""
+
+
+class UserNotFound(AccountError):
+    pass
+
+
+class EmailTaken(AccountError):
+    pass
+
+
+class InvalidEmail(AccountError):
+    pass
+
+
+class PasswordTooShort(AccountError):
+    def __init__(self, minimum: int) -> None:
+        super().__init__(minimum)
+        self.minimum = minimum
+
+
+class InvalidCredentials(AccountError):
+    """Unknown e-mail, wrong password or inactive account: deliberately one error for all."""
+
+
+class TooManyAttempts(AccountError):
+    """Too many failed logins lately for this e-mail address or this IP address."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from storefront.domain.cart import MAX_LINE_QUANTITY, InvalidQuantity
+from storefront.domain.insurance import DisplayMode, resolve_terms_url
 from storefront.extensions import db, htmx
+from storefront.insurance.offer import cart_offer
 from storefront.services import cart as cart_service
+from storefront.services import insurance
 from storefront.services.errors import (
     CartLineNotFound,
     NotEnoughStock,
@@ -20,10 +23,23 @@ from storefront.web.cart_session import (
     current_cart,
     current_priced_cart,
     forget_priced_cart,
+    insurance_settings,
+    shop_settings,
 )
+from storefront.web.i18n import current_language
+from storefront.web.redirects import safe_next
 from storefront.web.templating import render
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
+
+
+def cart_context() -> dict[str, object]:
+    """What the cart region and the insurance block need: the priced cart and its offer."""
+    priced = current_priced_cart()
+    offer = None
+    if priced is not None:
+        offer = cart_offer(priced, current_language(), shop_settings().default_language)
+    return {"priced": priced, "offer": offer}
 
 
 def _render_cart(
@@ -33,10 +49,10 @@ def _render_cart(
         "cart/page.html",
         "cart/_cart.html",
         status=status,
-        priced=current_priced_cart(),
         error=error,
         error_product=error_product,
         form=ActionForm(),
+        **cart_context(),
     )
 
 
@@ -50,9 +66,80 @@ def _message_for(exc: Exception) -> str:
     return str(QUANTITY_MESSAGE)
 
 
+def note_offer_shown() -> None:
+    """Record that the visitor saw the offer (once per cart and configuration version)."""
+    priced = current_priced_cart()
+    if priced is not None and priced.offer is not None:
+        insurance.note_shown(db.session, priced.cart, priced.offer, current_language())
+        db.session.commit()
+
+
 @bp.get("")
 def show() -> Response:
+    note_offer_shown()
     return _render_cart()
+
+
+@bp.get("/insurance")
+def insurance_block() -> Response:
+    """The insurance block alone (htmx), or the cart page."""
+    if not htmx:
+        return redirect(url_for("cart.show"))
+    return render("cart/_insurance.html", **cart_context())
+
+
+@bp.post("/insurance")
+def insurance_choose() -> Response:
+    """Take or drop the insurance. Only the yes/no answer is read from the form."""
+    priced = current_priced_cart()
+    answers = request.form.getlist("insurance")
+    back = safe_next(request.form.get("next"))
+    if priced is None or priced.offer is None:
+        # Not eligible (any more): there is nothing to choose, and nothing changes.
+        if htmx:
+            return render("cart/_insurance.html", oob_totals=priced is not None, **cart_context())
+        flash(_("The insurance is not available for this cart."), "error")
+        return redirect(back)
+    if not answers or any(answer not in ("yes", "no") for answer in answers):
+        message = _("Please choose whether to insure your order.")
+        if htmx:
+            return render(
+                "cart/_insurance.html", status=422, insurance_error=message, **cart_context()
+            )
+        flash(message, "error")
+        return redirect(back)
+    offer = priced.offer
+    channel = "must-answer" if offer.mode is DisplayMode.MUST_ANSWER else "cart"
+    insurance.choose(db.session, priced.cart, offer, "yes" in answers, channel, current_language())
+    db.session.commit()
+    forget_priced_cart()
+    if htmx:
+        return render("cart/_insurance.html", oob_totals=True, next_page=back, **cart_context())
+    flash(_("Your insurance choice is saved."), "success")
+    return redirect(back)
+
+
+@bp.get("/terms")
+def terms() -> Response:
+    """The insurance terms in a dialog (htmx); without JavaScript, the terms themselves."""
+    context = cart_context()
+    offer = context["offer"]
+    settings = insurance_settings()
+    if offer is None and settings is None:
+        abort(404)
+    url = (
+        offer.terms_url
+        if offer is not None
+        else resolve_terms_url(settings.terms_url or "", current_language())
+    )
+    if not htmx:
+        return redirect(url)
+    name = (
+        offer.name
+        if offer is not None
+        else settings.name(current_language(), shop_settings().default_language)
+    )
+    return render("cart/_terms.html", terms_url=url, insurance_name=name)
 
 
 @bp.post("/add")
@@ -129,9 +216,9 @@ def _after_change(message: str) -> Response:
         return render(
             "cart/page.html",
             "cart/_cart.html",
-            priced=current_priced_cart(),
             status_message=message,
             form=ActionForm(),
+            **cart_context(),
         )
     flash(message, "success")
     return redirect(url_for("cart.show"))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import current_app, g, session
 
 from storefront.extensions import db
-from storefront.models import Cart
+from storefront.models import Cart, InsuranceSettings
 from storefront.services.cart import PricedCart, find_open_cart, new_cart, price_cart
+from storefront.services.insurance import active_settings
 from storefront.services.settings import ShopSettings
 
 SESSION_KEY = "cart"
@@ -34,11 +35,20 @@ def cart_for_update() -> Cart:
     return cart
 
 
+def insurance_settings() -> InsuranceSettings | None:
+    """The active insurance configuration, read once per request (None when switched off)."""
+    if "insurance_settings" not in g:
+        g.insurance_settings = active_settings(db.session)
+    return g.insurance_settings
+
+
 def current_priced_cart() -> PricedCart | None:
-    """The visitor's cart priced by the server, computed once per request."""
+    """The visitor's cart priced by the server, with its insurance offer, once per request."""
     if "priced_cart" not in g:
         cart = current_cart()
-        g.priced_cart = price_cart(cart, shop_settings().delivery_fee) if cart else None
+        g.priced_cart = (
+            price_cart(cart, shop_settings().delivery_fee, insurance_settings()) if cart else None
+        )
     return g.priced_cart
 
 

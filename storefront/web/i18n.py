@@ -7,6 +7,7 @@ from datetime import datetime
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency
 from flask import Flask, current_app, request, session
+from flask_babel import format_datetime as flask_format_datetime
 from flask_babel import get_locale
 
 from storefront.config import LANGUAGES
@@ -46,7 +47,12 @@ def country_name(code: str) -> str:
     return get_locale().territories.get(code, code)
 
 
+def format_timestamp(value: datetime) -> str:
+    return flask_format_datetime(value, "medium")
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["datetime"] = format_timestamp
     app.jinja_env.filters["country"] = country_name
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["event_date"] = format_event

@@ -84,3 +84,25 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "locale": "en-GB"}
+
+
+STAFF_PASSWORD = "e2e staff password"
+
+
+@pytest.fixture(scope="session")
+def staff_accounts(live_app) -> dict[str, tuple[str, str]]:
+    """E-mail and password per role: made in the live server's database, or the demo accounts
+    of an external shop (``make run`` creates them)."""
+    if live_app is None:
+        return {role: (f"{role}@demo.test", "demo") for role in ("admin", "marketer", "operator")}
+    from storefront.extensions import db
+    from storefront.services.accounts import create_user
+
+    accounts = {}
+    with live_app.app_context():
+        for role in ("admin", "marketer", "operator"):
+            email = f"{role}@e2e.example"
+            create_user(db.session, email, STAFF_PASSWORD, role)
+            accounts[role] = (email, STAFF_PASSWORD)
+        db.session.commit()
+    return accounts

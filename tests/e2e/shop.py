@@ -55,3 +55,14 @@ def expect_on_confirmation(page: Page) -> str:
     number = page.get_by_test_id("order-number")
     expect(number).to_be_visible()
     return number.inner_text()
+
+
+def log_in(page: Page, email: str, password: str) -> None:
+    """Fill the login page the shop sent us to, and submit it."""
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("#main form button[type=submit]").click()
+
+
+def primary_submit(page: Page, form: str = "#main form"):
+    return page.locator(f"{form} button[type=submit].button--primary")

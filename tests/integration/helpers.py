@@ -39,3 +39,22 @@ def payment_token(response) -> str:
     location = response.headers["Location"]
     assert "/payment/demo/" in location, location
     return location.rsplit("/", 1)[1]
+
+
+STAFF_PASSWORD = "correct horse battery"
+
+
+def staff_client(app, role: str = "marketer", email: str | None = None):
+    """A client logged in as a new staff user with ``role``."""
+    from storefront.extensions import db
+    from storefront.services.accounts import create_user
+    from tests.conftest import ShopClient
+
+    email = email or f"{role}@shop.example"
+    with app.app_context():
+        create_user(db.session, email, STAFF_PASSWORD, role)
+        db.session.commit()
+    client = ShopClient(app.test_client())
+    response = client.post_form("/login", {"email": email, "password": STAFF_PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client

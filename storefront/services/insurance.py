@@ -1,0 +1,166 @@
+"""The insurance offer of a customer's cart: eligibility, the customer's answer, and the record.
+
+The server computes the offer from its own prices and configuration at every render and again
+at payment; nothing the browser sends is trusted but the yes/no answer itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from storefront.domain.cart import PricedLine
+from storefront.domain.insurance import DisplayMode, InsuranceRules, Quote, quote
+from storefront.domain.money import Money
+from storefront.models import Cart, InsuranceEvent, InsuranceSettings
+from storefront.models.insurance import SETTINGS_ID
+
+CHANNELS = ("cart", "popup", "must-answer")
+
+
+@dataclass(frozen=True)
+class CartOffer:
+    """An eligible cart's offer and the customer's current answer."""
+
+    settings: InsuranceSettings
+    rules: InsuranceRules
+    quote: Quote
+    # True: insured; False: declined; None: not answered (must-answer only).
+    taken: bool | None
+    cart_popup_shown: bool = False
+
+    @property
+    def mode(self) -> DisplayMode:
+        return self.rules.display_mode
+
+    @property
+    def premium(self) -> Money:
+        assert self.quote.premium is not None
+        return self.quote.premium
+
+    @property
+    def charged(self) -> Money | None:
+        """The premium the customer pays now (None when not taken)."""
+        return self.premium if self.taken else None
+
+    @property
+    def last_chance_due(self) -> bool:
+        """The pop-up applies: switched on, box mode, not taken, not shown yet."""
+        return (
+            self.rules.popup
+            and self.mode is not DisplayMode.MUST_ANSWER
+            and not self.taken
+            and not self.cart_popup_shown
+        )
+
+
+def active_settings(session: Session) -> InsuranceSettings | None:
+    """The configuration, with its image, when the insurance is switched on (one query)."""
+    settings = session.scalars(
+        select(InsuranceSettings)
+        .where(InsuranceSettings.id == SETTINGS_ID)
+        .options(joinedload(InsuranceSettings.image))
+    ).first()
+    return settings if settings is not None and settings.active else None
+
+
+def taken_for(cart: Cart, mode: DisplayMode) -> bool | None:
+    """The customer's explicit answer wins; else the display mode's default."""
+    if cart.insurance_choice in ("yes", "no"):
+        return cart.insurance_choice == "yes"
+    if mode is DisplayMode.PRE_TICKED:
+        return True
+    if mode is DisplayMode.OPT_IN:
+        return False
+    return None
+
+
+def offer_for(
+    cart: Cart, lines: Sequence[PricedLine], settings: InsuranceSettings | None
+) -> CartOffer | None:
+    """The offer for this cart, or None when it is not eligible (or nothing is configured)."""
+    rules = settings.rules() if settings is not None else None
+    offer_quote = quote(rules, lines)
+    if offer_quote is None or not offer_quote.eligible:
+        return None
+    assert settings is not None and rules is not None
+    return CartOffer(
+        settings,
+        rules,
+        offer_quote,
+        taken_for(cart, rules.display_mode),
+        cart_popup_shown=cart.popup_shown,
+    )
+
+
+def record(
+    session: Session,
+    kind: str,
+    cart: Cart,
+    offer: CartOffer,
+    language: str,
+    *,
+    channel: str | None = None,
+    order_id: int | None = None,
+    taken: bool | None = None,
+) -> InsuranceEvent:
+    event = InsuranceEvent(
+        kind=kind,
+        cart_id=cart.id,
+        order_id=order_id,
+        config_version=offer.rules.version,
+        display_mode=offer.mode.value,
+        channel=channel,
+        language=language,
+        currency=offer.premium.currency,
+        insured_total_minor=offer.quote.insured_total.minor,
+        premium_minor=offer.premium.minor,
+        taken=taken,
+    )
+    session.add(event)
+    return event
+
+
+def note_shown(session: Session, cart: Cart, offer: CartOffer, language: str) -> None:
+    """Record that the offer was shown, once per cart and configuration version."""
+    if cart.offer_seen_version != offer.rules.version:
+        cart.offer_seen_version = offer.rules.version
+        record(session, "offered", cart, offer, language)
+
+
+def choose(
+    session: Session, cart: Cart, offer: CartOffer, taken: bool, channel: str, language: str
+) -> None:
+    """Keep the customer's explicit answer; it survives later cart changes.
+
+    :raises ValueError: for an unknown channel.
+    """
+    if channel not in CHANNELS:
+        raise ValueError(channel)
+    answer = "yes" if taken else "no"
+    if cart.insurance_choice == answer and cart.insurance_channel == channel:
+        return
+    cart.insurance_choice = answer
+    cart.insurance_channel = channel
+    record(session, "taken" if taken else "declined", cart, offer, language, channel=channel)
+
+
+def show_popup(session: Session, cart: Cart, offer: CartOffer, language: str) -> None:
+    """The last-chance offer is being shown: it is shown at most once per checkout."""
+    if not cart.popup_shown:
+        cart.popup_shown = True
+        record(session, "popup-shown", cart, offer, language, channel="popup")
+
+
+def answer_popup(
+    session: Session, cart: Cart, offer: CartOffer, accepted: bool, language: str
+) -> None:
+    """The customer answered the last-chance offer (dialog, or page without JavaScript)."""
+    show_popup(session, cart, offer, language)
+    kind = "popup-accepted" if accepted else "popup-declined"
+    record(session, kind, cart, offer, language, channel="popup")
+    if accepted:
+        choose(session, cart, offer, True, "popup", language)

@@ -1,0 +1,1 @@
+"""The back office: Catalogue > Misc > Cancellation insurance, for admins and marketers."""
