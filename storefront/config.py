@@ -45,7 +45,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": True,
-        "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+        # Uploads above 1 MB get a message next to their field; only far bigger bodies are cut.
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "SEND_FILE_MAX_AGE_DEFAULT": timedelta(hours=1),
     }
 

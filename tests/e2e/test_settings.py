@@ -117,11 +117,15 @@ def test_a_marketer_configures_and_activates_the_insurance_in_french(
     page.goto(f"{BASE}/audit")
     expect(page.locator("table.audit tbody tr").first).to_contain_text("activation")
     assert_accessible(page)
+    for path in ("/settings/catalogue", "/settings/catalogue/misc"):
+        page.goto(path)
+        assert_accessible(page)
     context.close()
 
 
 def test_an_operator_is_refused_the_settings(page: Page, staff_accounts):
     page.goto(f"{BASE}/tiers")
+    assert_accessible(page)  # the login page
     log_in(page, *staff_accounts["operator"])
     expect(page.locator(".error-page__code")).to_have_text("403")
     assert_accessible(page)

@@ -226,6 +226,7 @@ def bomb() -> bytes:
         (b"just some text, not an image", "logo.png", "PNG, JPEG or WebP"),
         (b"GIF89a" + b"\x00" * 100, "logo.gif", "PNG, JPEG or WebP"),
         (png() + b"<script>alert(1)</script>" * 50_000, "big.png", "larger than 1 MB"),
+        (png() + b"\x00" * (5 * 1024 * 1024), "five-mb.png", "larger than 1 MB"),
         (None, "bomb.png", "too many pixels"),
     ],
 )
