@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, g
+
+from storefront.domain.insurance import terms_origin
 
 BASE_CSP = {
     "default-src": "'self'",
@@ -30,9 +32,17 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
 
 
+def _frame_sources() -> tuple[str, ...]:
+    """The insurance terms open in a frame: allow their origin, and nothing else."""
+    settings = g.get("insurance_settings")
+    if settings is None or not settings.terms_url:
+        return ()
+    return (terms_origin(settings.terms_url) or "'self'",)
+
+
 def _security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", content_security_policy())
+    headers.setdefault("Content-Security-Policy", content_security_policy(_frame_sources()))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")

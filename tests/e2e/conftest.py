@@ -106,3 +106,62 @@ def staff_accounts(live_app) -> dict[str, tuple[str, str]]:
             accounts[role] = (email, STAFF_PASSWORD)
         db.session.commit()
     return accounts
+
+
+@pytest.fixture
+def insurance(live_app):
+    """Configure the live shop's insurance for one test: ``insurance(mode, popup, tiers=...)``."""
+    if live_app is None:
+        pytest.skip("configures the insurance: only against the built-in live server")
+    from storefront import demo
+    from storefront.domain.insurance import PremiumKind, Tier
+    from storefront.domain.money import Money
+    from storefront.extensions import db
+    from storefront.services import insurance_settings as service
+
+    def configure(mode="opt-in", popup=False, tiers=(("20", "4.90"), ("100", "9.90"))):
+        with live_app.app_context():
+            settings = service.find_settings(db.session)
+            if settings is None:
+                demo.load_insurance(db.session, "EUR", "en")
+                settings = service.find_settings(db.session)
+            service.save_tiers(
+                db.session,
+                settings,
+                [
+                    Tier(Money.of(f, "EUR"), PremiumKind.FIXED, fixed=Money.of(p, "EUR"))
+                    for f, p in tiers
+                ],
+                None,
+                user_email="e2e",
+            )
+            service.save_display(
+                db.session,
+                settings,
+                {
+                    "display_mode": mode,
+                    "popup": popup,
+                    "pretick_acknowledged": True,
+                    "active": True,
+                },
+                user_email="e2e",
+                default_language="en",
+            )
+            db.session.commit()
+
+    return configure
+
+
+@pytest.fixture(autouse=True)
+def _insurance_off_unless_asked(request, live_app):
+    """Each test starts with the insurance switched off, unless it configures it itself."""
+    if live_app is None or "insurance" in request.fixturenames:
+        return
+    from storefront.extensions import db
+    from storefront.models import InsuranceSettings
+
+    with live_app.app_context():
+        settings = db.session.get(InsuranceSettings, 1)
+        if settings is not None and settings.active:
+            settings.active = False
+            db.session.commit()

@@ -28,9 +28,13 @@ def product_card(page: Page, name: str):
 
 
 def add_to_cart(page: Page, name: str, quantity: int = 1) -> None:
+    """Add from the catalogue and wait for the shop's answer (in place, or the cart page)."""
     card = product_card(page, name)
     card.locator("input[name=quantity]").fill(str(quantity))
+    card.locator(".add-status").evaluate("element => element.replaceChildren()")
     card.locator("button[type=submit]").click()
+    done = card.locator(".add-status a, .add-status .add-status__error").or_(page.locator("#cart"))
+    expect(done.first).to_be_visible()
 
 
 def fill_checkout(page: Page, country: str = "FR") -> None:
@@ -41,6 +45,16 @@ def fill_checkout(page: Page, country: str = "FR") -> None:
 
 def pay_button(page: Page):
     return page.get_by_test_id("checkout-pay")
+
+
+def press_pay(page: Page) -> None:
+    """Press the pay button; against a shop whose last-chance pop-up opens, continue without."""
+    pay_button(page).click()
+    arrived = page.locator("form[action$='/approve'], [data-testid=insurance-popup]:visible")
+    expect(arrived.first).to_be_visible()
+    popup = page.locator("[data-testid=insurance-popup]:visible")
+    if popup.count():
+        popup.get_by_test_id("popup-decline").click()
 
 
 def approve(page: Page) -> None:

@@ -17,6 +17,7 @@ from tests.e2e.shop import (
     expect_on_confirmation,
     fill_checkout,
     pay_button,
+    press_pay,
 )
 
 
@@ -42,7 +43,7 @@ def test_buy_two_products_of_two_families_in_french(browser: Browser, base_url: 
     page.locator("#cart a[href$='/checkout']").click()
 
     fill_checkout(page)
-    pay_button(page).click()
+    press_pay(page)
     expect(page.get_by_text(eur("489.00", "fr"))).to_be_visible()
     approve(page)
 
@@ -60,7 +61,7 @@ def test_declined_payment_returns_to_checkout_with_the_cart_intact(page: Page):
     expect(page.locator("#cart-count")).to_have_text(re.compile(r"^2\b"))
     page.goto("/checkout")
     fill_checkout(page)
-    pay_button(page).click()
+    press_pay(page)
     decline(page)
     expect(page).to_have_url(re.compile(r"/checkout$"))
     expect(page.get_by_role("alert")).to_contain_text("declined")
@@ -78,7 +79,7 @@ def test_pressing_approve_twice_makes_one_order(page: Page, shop_db):
     expect(page.locator("#cart-count")).to_have_text(re.compile(r"^1\b"))
     page.goto("/checkout")
     fill_checkout(page)
-    pay_button(page).click()
+    press_pay(page)
     payment_url = page.url
     page.locator("form[action$='/approve'] button").dblclick()
     number = expect_on_confirmation(page)
@@ -119,7 +120,7 @@ def test_the_whole_journey_works_without_javascript(browser: Browser, base_url: 
     pay_button(page).click()
     expect(page.locator("#email-error")).to_be_visible()
     page.locator("#email").fill("camille@example.com")
-    pay_button(page).click()
+    press_pay(page)
     approve(page)
     expect_on_confirmation(page)
     expect(page.get_by_test_id("cart-total")).to_have_text(eur("77.50", "en_GB"))
@@ -172,7 +173,7 @@ def test_every_page_of_the_journey_passes_axe(page: Page):
     expect(page.locator(".field-error").first).to_be_visible()
     assert_accessible(page)
     fill_checkout(page)
-    pay_button(page).click()
+    press_pay(page)
     assert_accessible(page)  # payment
     approve(page)
     expect_on_confirmation(page)
