@@ -9,7 +9,15 @@ from storefront.models.insurance import (
     InsuranceImage,
     InsuranceSettings,
 )
-from storefront.models.orders import Cover, InsuranceConsent, Order, OrderLine, Payment
+from storefront.models.orders import (
+    Cover,
+    CoverEvent,
+    CoverEventLine,
+    InsuranceConsent,
+    Order,
+    OrderLine,
+    Payment,
+)
 from storefront.models.users import LoginAttempt, User
 
 __all__ = [
@@ -18,6 +26,8 @@ __all__ = [
     "Cart",
     "CartLine",
     "Cover",
+    "CoverEvent",
+    "CoverEventLine",
     "Family",
     "InsuranceConsent",
     "InsuranceEvent",

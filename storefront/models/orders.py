@@ -187,7 +187,52 @@ class Cover(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
 
     order: Mapped[Order] = relationship(back_populates="cover")
+    events: Mapped[list[CoverEvent]] = relationship(
+        back_populates="cover", cascade="all, delete-orphan", order_by="CoverEvent.id"
+    )
 
     @property
     def premium(self) -> Money:
         return Money.from_minor(self.premium_minor, self.currency)
+
+
+COVER_EVENT_KINDS = ("subscribed", "cancelled", "partially-cancelled")
+
+
+class CoverEvent(Base):
+    """A change of a cover the insurer must hear about: one row per event in the report."""
+
+    __tablename__ = "cover_events"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('subscribed', 'cancelled', 'partially-cancelled')", name="kind_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cover_id: Mapped[int] = mapped_column(ForeignKey("covers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+    cover: Mapped[Cover] = relationship(back_populates="events")
+    lines: Mapped[list[CoverEventLine]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="CoverEventLine.id"
+    )
+
+
+class CoverEventLine(Base):
+    """A covered order line an event is about, with the quantity concerned."""
+
+    __tablename__ = "cover_event_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("cover_events.id", ondelete="CASCADE"), index=True
+    )
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id", ondelete="CASCADE"))
+    quantity: Mapped[int]
+
+    event: Mapped[CoverEvent] = relationship(back_populates="lines")
+    order_line: Mapped[OrderLine] = relationship()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from storefront.domain.insurance import DisplayMode, resolve_terms_url
 from storefront.models import Cart, Cover, InsuranceConsent, Order, OrderLine, Payment, Product
 from storefront.models.insurance import tier_to_json
+from storefront.services import covers
 from storefront.services.cart import PricedCart, find_open_cart, price_cart
 from storefront.services.errors import (
     CartChangedDuringPayment,
@@ -205,6 +206,7 @@ def _new_order(priced: PricedCart, payment: Payment, language: str, fallback: st
                 insured_total_minor=offer.quote.insured_total.minor,
                 premium_minor=offer.premium.minor,
             )
+            covers.subscribe(order)
     return order
 
 

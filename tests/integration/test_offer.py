@@ -464,3 +464,19 @@ def test_no_cover_table_row_without_insurance(client, shop):
     with shop.app_context():
         assert db.session.scalar(select(func.count()).select_from(Cover)) == 0
         assert db.session.scalar(select(func.count()).select_from(InsuranceConsent)) == 1
+
+
+def test_an_insured_order_has_a_subscribed_cover_event_with_its_insured_lines(client, shop):
+    from storefront.extensions import db
+    from storefront.models import CoverEvent
+
+    add(client, jazz(shop), 2)
+    add(client, tshirt(shop), 1)
+    choose(client, "yes")
+    pay(client)
+    with shop.app_context():
+        event = db.session.scalars(select(CoverEvent)).one()
+        assert event.kind == "subscribed"
+        assert [(line.order_line.product_name, line.quantity) for line in event.lines] == [
+            ("Jazz by the Lake", 2)
+        ]
