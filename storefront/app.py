@@ -71,6 +71,7 @@ def register_web(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from storefront.accounts import views as accounts
     from storefront.insurance import views as insurance
+    from storefront.reports import views as reports
     from storefront.settings import views as settings
     from storefront.shop import cart, catalog, checkout, demo_pages, language, orders, payment
 
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
         accounts,
         insurance,
         settings,
+        reports,
         demo_pages,
     ):
         app.register_blueprint(module.bp)

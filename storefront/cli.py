@@ -203,3 +203,61 @@ def insurance_import(file) -> None:
     db.session.commit()
     settings = insurance_service.find_settings(db.session)
     click.echo(f"Insurance configuration imported (version {settings.version}).")
+
+
+@insurance_group.command("report")
+@click.option(
+    "--from",
+    "start",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="First day (YYYY-MM-DD), inclusive.",
+)
+@click.option(
+    "--to",
+    "end",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Last day (YYYY-MM-DD), inclusive.",
+)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    required=True,
+    help="File to write.",
+)
+def insurance_report(start, end, fmt: str, output: str) -> None:
+    """Write the insurer report of a period (cover events by date) as CSV or XLSX."""
+    from storefront.services import report
+
+    if start and end and start > end:
+        raise click.BadParameter("--to is before --from")
+    low, high = report.period_bounds(start.date() if start else None, end.date() if end else None)
+    totals = report.Totals()
+    rows = report.report_rows(db.session, report.report_query(low, high), totals)
+    with open(output, "wb") as out:
+        if fmt == "csv":
+            for chunk in report.csv_chunks(rows):
+                out.write(chunk)
+        else:
+            report.write_xlsx(rows, out)
+    click.echo(f"{totals.rows} rows ({totals.events} cover events) written to {output}.")
+
+
+@insurance_group.command("send-report")
+def insurance_send_report() -> None:
+    """Send every cover event not yet sent to the insurer, in one batch (for cron)."""
+    from storefront.reports.sending import send_report
+
+    result = send_report("cli")
+    if result.nothing_to_send:
+        click.echo("Nothing to send.")
+    elif result.error == "no-recipient":
+        raise click.ClickException("No insurer e-mail address is configured (settings, step 1).")
+    elif result.error:
+        raise click.ClickException(f"Not sent, nothing marked as sent: {result.error}")
+    else:
+        batch = result.batch
+        click.echo(f"Batch {batch.id:06d} sent to {batch.recipient}: {batch.event_count} events.")

@@ -19,6 +19,13 @@ ENV_OVERRIDES = {
     "STOREFRONT_DELIVERY_FEE": "STOREFRONT_DELIVERY_FEE",
     "STOREFRONT_NAME": "STOREFRONT_NAME",
     "STOREFRONT_TRUSTED_PROXIES": "STOREFRONT_TRUSTED_PROXIES",
+    "MAIL_SERVER": "MAIL_SERVER",
+    "MAIL_PORT": "MAIL_PORT",
+    "MAIL_USERNAME": "MAIL_USERNAME",
+    "MAIL_PASSWORD": "MAIL_PASSWORD",
+    "MAIL_USE_TLS": "MAIL_USE_TLS",
+    "MAIL_USE_SSL": "MAIL_USE_SSL",
+    "MAIL_FROM": "MAIL_FROM",
 }
 
 
@@ -34,6 +41,14 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "STOREFRONT_PAYMENT_PROVIDER": "demo",
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         "STOREFRONT_TRUSTED_PROXIES": 0,
+        # Outgoing mail (the insurer report). Without MAIL_SERVER, messages go to instance/outbox/.
+        "MAIL_SERVER": "",
+        "MAIL_PORT": 25,
+        "MAIL_USERNAME": "",
+        "MAIL_PASSWORD": "",
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_FROM": "shop@localhost",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'storefront.db'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent.parent / "translations"),
@@ -59,6 +74,9 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
     config.update(overrides or {})
     config["STOREFRONT_CURRENCY"] = config["STOREFRONT_CURRENCY"].upper()
     config["STOREFRONT_TRUSTED_PROXIES"] = int(config["STOREFRONT_TRUSTED_PROXIES"])
+    for flag in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
+        if isinstance(config[flag], str):
+            config[flag] = config[flag].lower() in ("1", "true", "yes", "on")
     if config["STOREFRONT_DEFAULT_LANGUAGE"] not in LANGUAGES:
         raise ValueError(f"STOREFRONT_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
     config["BABEL_DEFAULT_LOCALE"] = config["STOREFRONT_DEFAULT_LANGUAGE"]

@@ -18,6 +18,7 @@ from storefront.models.orders import (
     OrderLine,
     Payment,
 )
+from storefront.models.report import InsurerBatch
 from storefront.models.users import LoginAttempt, User
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "InsuranceEvent",
     "InsuranceImage",
     "InsuranceSettings",
+    "InsurerBatch",
     "LoginAttempt",
     "Order",
     "OrderLine",

@@ -214,6 +214,10 @@ class CoverEvent(Base):
     kind: Mapped[str] = mapped_column(String(24))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     reason: Mapped[str | None] = mapped_column(String(500))
+    # The insurer batch that carried this event; one column, so never two batches.
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("insurer_batches.id", ondelete="SET NULL"), index=True
+    )
 
     cover: Mapped[Cover] = relationship(back_populates="events")
     lines: Mapped[list[CoverEventLine]] = relationship(

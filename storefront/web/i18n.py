@@ -51,7 +51,12 @@ def format_timestamp(value: datetime) -> str:
     return flask_format_datetime(value, "medium")
 
 
+def format_minor(minor: int, currency: str) -> str:
+    return format_money(Money.from_minor(minor, currency))
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["minor_money"] = format_minor
     app.jinja_env.filters["datetime"] = format_timestamp
     app.jinja_env.filters["country"] = country_name
     app.jinja_env.filters["money"] = format_money

@@ -117,7 +117,7 @@ def test_a_marketer_configures_and_activates_the_insurance_in_french(
     page.goto(f"{BASE}/audit")
     expect(page.locator("table.audit tbody tr").first).to_contain_text("activation")
     assert_accessible(page)
-    for path in ("/settings/catalogue", "/settings/catalogue/misc"):
+    for path in ("/settings/catalogue", "/settings/catalogue/misc", f"{BASE}/report"):
         page.goto(path)
         assert_accessible(page)
     context.close()

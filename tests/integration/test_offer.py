@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from storefront.models import Cover, InsuranceConsent, InsuranceEvent, Order
@@ -12,18 +11,6 @@ from tests.integration.helpers import add, checkout, payment_token, product_id
 
 EN = {"Accept-Language": "en"}
 FR = {"Accept-Language": "fr"}
-
-
-@pytest.fixture
-def shop(demo_app):
-    """The demo shop with the demo insurance: opt-in, pop-up on, tiers 20 / 100 / 300 (4.5 %)."""
-    from storefront import demo
-    from storefront.extensions import db
-
-    with demo_app.app_context():
-        demo.load_insurance(db.session, "EUR", "en")
-        db.session.commit()
-    return demo_app
 
 
 def configure(app, **display):

@@ -1,0 +1,366 @@
+"""The insurer report (bordereau): one row per cover event and covered product line.
+
+Rows stream from the database in order; CSV and XLSX writers consume them without holding the
+whole report in memory. Sending puts every unsent event into one new batch, marked sent only
+after the mail server accepted it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from email.message import EmailMessage
+from typing import IO, Any
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session, defer
+
+from storefront.domain.money import currency_digits
+from storefront.models import (
+    Cover,
+    CoverEvent,
+    CoverEventLine,
+    InsuranceConsent,
+    InsurerBatch,
+    Order,
+    OrderLine,
+)
+from storefront.models.base import utcnow
+
+# Column names and order of the report (documented in the README).
+COLUMNS = (
+    "event_date",
+    "event_type",
+    "order_number",
+    "order_date",
+    "cover_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "street",
+    "postcode",
+    "city",
+    "country",
+    "language",
+    "product",
+    "product_family",
+    "show_date",
+    "venue",
+    "quantity",
+    "unit_price",
+    "simple_fee",
+    "insured_amount",
+    "premium",
+    "currency",
+    "display_mode",
+    "channel",
+    "config_version",
+)
+# Text a customer or marketer typed: a spreadsheet must never read it as a formula.
+_TEXT_COLUMNS = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "street",
+        "postcode",
+        "city",
+        "product",
+        "product_family",
+        "venue",
+    }
+)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class NothingToSend(Exception):
+    """Every cover event is already in a batch."""
+
+
+def neutralise(text: str) -> str:
+    """Keep spreadsheets from evaluating a cell: a leading ``= + - @`` gets a quote."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def period_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    """Inclusive dates -> [start 00:00, day after end 00:00) in UTC."""
+    from datetime import UTC
+
+    low = datetime.combine(start, time(), UTC) if start else None
+    high = datetime.combine(end + timedelta(days=1), time(), UTC) if end else None
+    return low, high
+
+
+def report_query(
+    start: datetime | None = None, end: datetime | None = None, batch_id: int | None = None
+) -> Select:
+    """Rows of the report, ordered by event then line, in plain columns (minor units)."""
+    query = (
+        select(
+            CoverEvent.id.label("event_id"),
+            CoverEvent.at,
+            CoverEvent.kind,
+            Order.number,
+            Order.created_at,
+            Cover.id.label("cover_id"),
+            Order.first_name,
+            Order.last_name,
+            Order.email,
+            Order.phone,
+            Order.street,
+            Order.postcode,
+            Order.city,
+            Order.country,
+            Order.language,
+            OrderLine.product_name,
+            OrderLine.family_name,
+            OrderLine.starts_at,
+            OrderLine.venue,
+            CoverEventLine.quantity,
+            OrderLine.unit_price_minor,
+            OrderLine.unit_fee_minor,
+            Cover.premium_minor,
+            Cover.currency,
+            InsuranceConsent.display_mode,
+            InsuranceConsent.channel,
+            InsuranceConsent.config_version,
+        )
+        .select_from(CoverEvent)
+        .join(CoverEventLine, CoverEventLine.event_id == CoverEvent.id)
+        .join(OrderLine, OrderLine.id == CoverEventLine.order_line_id)
+        .join(Cover, Cover.id == CoverEvent.cover_id)
+        .join(Order, Order.id == Cover.order_id)
+        .join(InsuranceConsent, InsuranceConsent.order_id == Order.id)
+        .order_by(CoverEvent.at, CoverEvent.id, CoverEventLine.id)
+    )
+    if start is not None:
+        query = query.where(CoverEvent.at >= start)
+    if end is not None:
+        query = query.where(CoverEvent.at < end)
+    if batch_id is not None:
+        query = query.where(CoverEvent.batch_id == batch_id)
+    return query
+
+
+@dataclass
+class Totals:
+    events: int = 0
+    rows: int = 0
+    insured_minor: int = 0
+    premium_minor: int = 0
+    currency: str = ""
+
+
+def _amount_formatter(digits: int) -> Callable[[int], str]:
+    scale = 10**digits
+
+    def fmt(minor: int) -> str:
+        sign = "-" if minor < 0 else ""
+        whole, part = divmod(abs(minor), scale)
+        return f"{sign}{whole}.{part:0{digits}d}" if digits else f"{sign}{whole}"
+
+    return fmt
+
+
+def _stamp(value: datetime | None, with_seconds: bool = True) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
+
+
+def report_rows(
+    session: Session, query: Select, totals: Totals | None = None, chunk: int = 2000
+) -> Iterator[list[str]]:
+    """The report's rows as text cells, streamed from the database.
+
+    The premium is the cover's: it is given once, on the first row of its ``subscribed``
+    event, so that summing the column gives the premiums owed.
+    """
+    totals = totals if totals is not None else Totals()
+    formatters: dict[str, Callable[[int], str]] = {}
+    last_event = None
+    result = session.execute(query.execution_options(yield_per=chunk))
+    for r in result:
+        fmt = formatters.get(r.currency)
+        if fmt is None:
+            fmt = formatters[r.currency] = _amount_formatter(currency_digits(r.currency))
+            totals.currency = r.currency
+        first_of_event = r.event_id != last_event
+        if first_of_event:
+            totals.events += 1
+            last_event = r.event_id
+        insured = r.quantity * (r.unit_price_minor + r.unit_fee_minor)
+        premium = r.premium_minor if first_of_event and r.kind == "subscribed" else 0
+        totals.rows += 1
+        totals.insured_minor += insured if r.kind == "subscribed" else 0
+        totals.premium_minor += premium
+        yield [
+            _stamp(r.at),
+            r.kind,
+            r.number,
+            _stamp(r.created_at),
+            str(r.cover_id),
+            neutralise(r.first_name),
+            neutralise(r.last_name),
+            neutralise(r.email),
+            neutralise(r.phone),
+            neutralise(r.street),
+            neutralise(r.postcode),
+            neutralise(r.city),
+            r.country,
+            r.language,
+            neutralise(r.product_name),
+            neutralise(r.family_name),
+            _stamp(r.starts_at, with_seconds=False),
+            neutralise(r.venue or ""),
+            str(r.quantity),
+            fmt(r.unit_price_minor),
+            fmt(r.unit_fee_minor),
+            fmt(insured),
+            fmt(premium),
+            r.currency,
+            r.display_mode,
+            r.channel,
+            str(r.config_version),
+        ]
+
+
+class _Chunks(io.StringIO):
+    """A text buffer the CSV writer fills, emptied into bytes chunks as the rows stream."""
+
+    def take(self) -> bytes:
+        data = self.getvalue().encode("utf-8")
+        self.seek(0)
+        self.truncate()
+        return data
+
+
+def csv_chunks(rows: Iterable[list[str]], rows_per_chunk: int = 1000) -> Iterator[bytes]:
+    """UTF-8 CSV with a BOM (spreadsheets detect the encoding) and RFC 4180 quoting."""
+    buffer = _Chunks()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    yield "\ufeff".encode() + buffer.take()
+    pending = 0
+    for row in rows:
+        writer.writerow(row)
+        pending += 1
+        if pending == rows_per_chunk:
+            yield buffer.take()
+            pending = 0
+    if pending:
+        yield buffer.take()
+
+
+_NUMERIC = {"quantity", "cover_id", "config_version"}
+_AMOUNTS = {"unit_price", "simple_fee", "insured_amount", "premium"}
+
+
+def write_xlsx(rows: Iterable[list[str]], out: IO[bytes]) -> None:
+    """An XLSX in openpyxl's write-only mode: rows go to disk as they come."""
+    from decimal import Decimal
+
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("report")
+    sheet.append(list(COLUMNS))
+    numeric = [i for i, name in enumerate(COLUMNS) if name in _NUMERIC]
+    amounts = [i for i, name in enumerate(COLUMNS) if name in _AMOUNTS]
+    for row in rows:
+        cells: list[Any] = list(row)
+        for i in numeric:
+            cells[i] = int(cells[i])
+        for i in amounts:
+            cells[i] = Decimal(cells[i])
+        sheet.append(cells)
+    workbook.save(out)
+
+
+# Sending --------------------------------------------------------------------------------------
+
+
+def unsent_count(session: Session) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(CoverEvent).where(CoverEvent.batch_id.is_(None))
+        )
+        or 0
+    )
+
+
+def send_unsent(
+    session: Session,
+    *,
+    recipient: str,
+    sender: str,
+    sent_by: str,
+    currency: str,
+    deliver: Callable[[EmailMessage], str],
+    shop_name: str = "Storefront",
+) -> InsurerBatch:
+    """Put every unsent cover event into a new batch and mail its CSV to the insurer.
+
+    The events are claimed with one conditional UPDATE (``batch_id IS NULL``): a second sender
+    running at the same time waits for this transaction and finds them taken. The caller commits
+    only after ``deliver`` returned, i.e. once the mail server accepted the message; if it raises,
+    the caller rolls back and the events are unsent again.
+
+    :raises NothingToSend: when no event waits.
+    """
+    batch = InsurerBatch(status="sent", recipient=recipient, sent_by=sent_by, currency=currency)
+    session.add(batch)
+    session.flush()
+    claimed = session.execute(
+        update(CoverEvent)
+        .where(CoverEvent.batch_id.is_(None))
+        .values(batch_id=batch.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        raise NothingToSend
+    totals = Totals(currency=currency)
+    data = b"".join(csv_chunks(report_rows(session, report_query(batch_id=batch.id), totals)))
+    batch.event_count = totals.events
+    batch.row_count = totals.rows
+    batch.insured_total_minor = totals.insured_minor
+    batch.premium_total_minor = totals.premium_minor
+    batch.filename = f"insurance-report-{batch.id:06d}.csv"
+    batch.data = data
+    session.flush()
+    message = EmailMessage()
+    message["Subject"] = f"{shop_name}: cancellation insurance report {batch.id:06d}"
+    message["From"] = sender
+    message["To"] = recipient
+    message.set_content(
+        f"Cover events: {totals.events}\nRows: {totals.rows}\n"
+        f"SHA-256 of the attached file: {hashlib.sha256(data).hexdigest()}\n"
+    )
+    message.add_attachment(data, maintype="text", subtype="csv", filename=batch.filename)
+    deliver(message)
+    batch.sent_at = utcnow()
+    session.flush()
+    return batch
+
+
+def record_failure(
+    session: Session, *, recipient: str, sent_by: str, currency: str, error: str
+) -> InsurerBatch:
+    """Keep a trace of a failed attempt (it carries no event: they stay unsent)."""
+    batch = InsurerBatch(
+        status="failed", recipient=recipient, sent_by=sent_by, currency=currency, error=error
+    )
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+def batches(session: Session, limit: int = 100) -> list[InsurerBatch]:
+    query = select(InsurerBatch).options(defer(InsurerBatch.data))
+    return list(session.scalars(query.order_by(InsurerBatch.id.desc()).limit(limit)))
