@@ -49,6 +49,10 @@ test: install-test translations
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
+## Speed and size budgets against a bare Flask app (loopback only, a few minutes).
+bench: install-test translations
+	$(BIN)/python -m bench.run
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 

@@ -9,7 +9,9 @@ from flask_wtf import CSRFProtect
 
 from storefront.models.base import Base
 
-db = SQLAlchemy(model_class=Base)
+# Views commit once and then render what they loaded: keep it loaded after the commit instead
+# of reloading every object (and its lines) one query at a time.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()

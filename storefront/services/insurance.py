@@ -124,11 +124,16 @@ def record(
     return event
 
 
-def note_shown(session: Session, cart: Cart, offer: CartOffer, language: str) -> None:
-    """Record that the offer was shown, once per cart and configuration version."""
-    if cart.offer_seen_version != offer.rules.version:
-        cart.offer_seen_version = offer.rules.version
-        record(session, "offered", cart, offer, language)
+def note_shown(session: Session, cart: Cart, offer: CartOffer, language: str) -> bool:
+    """Record that the offer was shown, once per cart and configuration version.
+
+    Returns whether something was recorded (and needs committing).
+    """
+    if cart.offer_seen_version == offer.rules.version:
+        return False
+    cart.offer_seen_version = offer.rules.version
+    record(session, "offered", cart, offer, language)
+    return True
 
 
 def choose(

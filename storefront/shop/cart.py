@@ -70,8 +70,8 @@ def note_offer_shown() -> None:
     """Record that the visitor saw the offer (once per cart and configuration version)."""
     priced = current_priced_cart()
     if priced is not None and priced.offer is not None:
-        insurance.note_shown(db.session, priced.cart, priced.offer, current_language())
-        db.session.commit()
+        if insurance.note_shown(db.session, priced.cart, priced.offer, current_language()):
+            db.session.commit()
 
 
 @bp.get("")
@@ -80,11 +80,17 @@ def show() -> Response:
     return _render_cart()
 
 
+def _varied(response: Response) -> Response:
+    """A redirect for browsers where htmx gets a partial: caches must keep them apart."""
+    response.vary.add("HX-Request")
+    return response
+
+
 @bp.get("/insurance")
 def insurance_block() -> Response:
     """The insurance block alone (htmx), or the cart page."""
     if not htmx:
-        return redirect(url_for("cart.show"))
+        return _varied(redirect(url_for("cart.show")))
     return render("cart/_insurance.html", **cart_context())
 
 
@@ -133,7 +139,7 @@ def terms() -> Response:
         else resolve_terms_url(settings.terms_url or "", current_language())
     )
     if not htmx:
-        return redirect(url)
+        return _varied(redirect(url))
     name = (
         offer.name
         if offer is not None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency
@@ -32,7 +34,13 @@ def current_language() -> str:
 
 
 def format_money(value: Money) -> str:
-    return format_currency(value.amount, value.currency, locale=get_locale())
+    return _format_currency(value.amount, value.currency, str(get_locale()))
+
+
+@lru_cache(maxsize=8192)
+def _format_currency(amount: Decimal, currency: str, locale: str) -> str:
+    # Babel parses the locale's pattern at every call; pages show the same few amounts.
+    return format_currency(amount, currency, locale=locale)
 
 
 def format_event(value: datetime) -> str:

@@ -1,0 +1,686 @@
+"""`make bench`: the shop's speed as ratios to a bare Flask app measured in the same run.
+
+Loopback only, bounded in time. Prints one table with PASS/FAIL per budget and writes the same
+figures as JSON to $BENCH_OUT when set. BENCH_DB selects the database (default: a SQLite file in
+a temporary folder; a postgresql+psycopg:// URL runs in a fresh schema, dropped afterwards).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+SECRET = "bench-secret-" + uuid.uuid4().hex
+DURATION = int(os.environ.get("BENCH_SECONDS", "5"))
+REPORT_LINES = int(os.environ.get("BENCH_REPORT_LINES", "1000000"))
+DASHBOARD_EVENTS = int(os.environ.get("BENCH_DASHBOARD_EVENTS", "1000000"))
+CART_PRODUCTS = (
+    "Jazz by the Lake",
+    "The Magic Flute",
+    "Beethoven's Ninth Symphony",
+    "Stand-up Comedy Night",
+    "Season pass 2027",
+)
+
+
+# Database ----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def database(workdir: Path) -> Iterator[str]:
+    url = os.environ.get("BENCH_DB")
+    if not url:
+        yield f"sqlite:///{workdir / 'bench.db'}"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield (
+            make_url(url)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def shop_app(url: str):
+    from storefront import create_app
+
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "STOREFRONT_ENV": "production"}
+    )
+
+
+def prepare(url: str) -> None:
+    """Migrate, then the demo catalogue, staff, insurance, and 50 more covered products."""
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from storefront import demo
+    from storefront.extensions import db
+    from storefront.models import Family, Product
+
+    app = shop_app(url)
+    with app.app_context():
+        upgrade()
+        demo.load(db.session, "EUR")
+        demo.load_staff(db.session)
+        demo.load_insurance(db.session, "EUR", "en")
+        tickets = db.session.scalars(select(Family).where(Family.code == "tickets")).one()
+        for i in range(50):
+            db.session.add(
+                Product(
+                    family=tickets,
+                    names={"en": f"Bench {i}"},
+                    currency="EUR",
+                    price_minor=3000 + i,
+                    fee_minor=100,
+                )
+            )
+        db.session.commit()
+        db.engine.dispose()
+
+
+# Servers and a small HTTP client -----------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(app_spec: str, env: dict[str, str]) -> Iterator[int]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app_spec,
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            time.sleep(0.2)
+        else:
+            raise RuntimeError(f"{app_spec} did not start")
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+class Browser:
+    """Cookies by hand: production cookies are Secure, which cookie jars keep off plain http."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: dict | list | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        all_headers = {"Accept-Language": "en", **(headers or {})}
+        if self.cookies:
+            all_headers["Cookie"] = self.cookie_header()
+        data = None
+        if body is not None:
+            data = urlencode(body, doseq=True)
+            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, data, all_headers)
+        response = conn.getresponse()
+        payload = response.read()
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key] = rest.split(";", 1)[0]
+        conn.close()
+        return response.status, dict(response.getheaders()), payload
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+    def csrf(self, path: str = "/") -> str:
+        page = self.request("GET", path)[2].decode()
+        return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+
+
+def product_ids(url: str, names: tuple[str, ...]) -> list[int]:
+    from sqlalchemy import create_engine, select
+
+    from storefront.models import Product
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        products = conn.execute(select(Product.id, Product.names)).all()
+    engine.dispose()
+    by_name = {p.names["en"]: p.id for p in products}
+    return [by_name[name] for name in names]
+
+
+def eligible_cart(port: int, ids: list[int]) -> tuple[str, str]:
+    """A 5-line cart eligible for the insurance; returns its cookie header and CSRF token."""
+    browser = Browser(port)
+    token = browser.csrf()
+    for product_id in ids:
+        status, _, _ = browser.request(
+            "POST", "/cart/add", {"csrf_token": token, "product_id": product_id, "quantity": 1}
+        )
+        assert status in (200, 302), status
+    page = browser.request("GET", "/cart")[2].decode()
+    assert page.count('data-testid="cart-line"') == 5, "the bench cart needs 5 lines"
+    assert 'data-testid="insurance-offer"' in page, "the bench cart must be eligible"
+    return browser.cookie_header(), token
+
+
+# Load --------------------------------------------------------------------------------------
+
+
+def wrk(
+    port: int,
+    path: str,
+    seconds: int,
+    headers: dict[str, str] | None = None,
+    script: str | None = None,
+) -> dict[str, float]:
+    command = ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script or "")
+    if script:
+        command += ["-s", lua.name]
+    command.append(f"http://127.0.0.1:{port}{path}")
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    os.unlink(lua.name)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": _ms(re.search(r"\s50%\s+([\d.]+\w+)", output).group(1)),
+        "p99_ms": _ms(re.search(r"\s99%\s+([\d.]+\w+)", output).group(1)),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def python_load(
+    port: int,
+    path: str,
+    seconds: int,
+    headers: dict[str, str] | None = None,
+    body: str | None = None,
+) -> dict[str, float]:
+    """Fallback when wrk is not installed: 4 keep-alive clients in other processes."""
+    code = (
+        "import http.client,time,sys,json\n"
+        f"c=http.client.HTTPConnection('127.0.0.1',{port});h={headers or {}!r};lat=[]\n"
+        f"end=time.monotonic()+{seconds}\n"
+        "while time.monotonic()<end:\n"
+        " t=time.perf_counter();"
+        f"c.request({'POST' if body else 'GET'!r},{path!r},{body!r},h);c.getresponse().read()\n"
+        " lat.append(time.perf_counter()-t)\n"
+        "print(json.dumps(lat))\n"
+    )
+    procs = [
+        subprocess.Popen([PYTHON, "-c", code], stdout=subprocess.PIPE, text=True) for _ in range(4)
+    ]
+    latencies = sorted(x for p in procs for x in json.loads(p.communicate()[0]))
+    return {
+        "rps": len(latencies) / seconds,
+        "p50_ms": latencies[len(latencies) // 2] * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
+        "errors": 0,
+    }
+
+
+def ensure_wrk() -> bool:
+    if shutil.which("wrk"):
+        return True
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], capture_output=True)
+    return shutil.which("wrk") is not None
+
+
+def toggle_script(carts: list[tuple[str, str]]) -> str:
+    """Each wrk thread toggles its own cart's insurance: yes, no, yes, ..."""
+    entries = ",".join(f"{{cookie={json.dumps(c)}, token={json.dumps(t)}}}" for c, t in carts)
+    return f"""
+local carts = {{{entries}}}
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+end
+function init(args)
+  cart = carts[id]
+  n = 0
+end
+function request()
+  n = n + 1
+  local body = "csrf_token=" .. cart.token .. "&insurance=no"
+  if n % 2 == 1 then body = body .. "&insurance=yes" end
+  return wrk.format("POST", "/cart/insurance", {{
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["HX-Request"] = "true", ["Cookie"] = cart.cookie, ["X-CSRFToken"] = cart.token,
+    ["Accept-Language"] = "en"}}, body)
+end
+"""
+
+
+def measure_http(shop: int, base: int, carts: list[tuple[str, str]], has_wrk: bool) -> dict:
+    cookie, token = carts[0]
+    cases = {
+        "catalog": ("/", {}, None),
+        "cart page": ("/cart", {"Cookie": cookie}, None),
+        "insurance toggle partial": ("/cart/insurance", {}, toggle_script(carts[:2])),
+        "terms modal partial": ("/cart/terms", {"Cookie": cookie, "HX-Request": "true"}, None),
+    }
+    results = {}
+    for name, (path, headers, script) in cases.items():
+        runs = {"baseline": [], "target": []}
+        for _ in range(2):  # alternate baseline and target, after a warm-up of each
+            for kind, port in (("baseline", base), ("target", shop)):
+                target_path = "/" if kind == "baseline" else path
+                target_headers = {} if kind == "baseline" else headers
+                target_script = None if kind == "baseline" else script
+                if has_wrk:
+                    if not runs[kind]:
+                        wrk(port, target_path, 1, target_headers, target_script)
+                    runs[kind].append(
+                        wrk(port, target_path, DURATION, target_headers, target_script)
+                    )
+                else:
+                    body = None
+                    if target_script:
+                        body = f"csrf_token={token}&insurance=no&insurance=yes"
+                        target_headers = {
+                            "Cookie": cookie,
+                            "HX-Request": "true",
+                            "X-CSRFToken": token,
+                            "Content-Type": "application/x-www-form-urlencoded",
+                        }
+                    runs[kind].append(
+                        python_load(port, target_path, DURATION, target_headers, body)
+                    )
+        target = {k: sum(r[k] for r in runs["target"]) / 2 for k in ("rps", "p50_ms", "p99_ms")}
+        baseline_rps = sum(r["rps"] for r in runs["baseline"]) / 2
+        results[name] = {
+            **target,
+            "baseline_rps": baseline_rps,
+            "ratio": target["rps"] / baseline_rps,
+            "errors": sum(r["errors"] for r in runs["target"]),
+        }
+    return results
+
+
+# Counts and sizes --------------------------------------------------------------------------
+
+
+def statements(url: str) -> dict[str, int]:
+    from sqlalchemy import select
+
+    from bench.statements import count_statements
+    from storefront.extensions import db
+    from storefront.models import Product
+
+    app = shop_app(url)
+    app.config["SESSION_COOKIE_SECURE"] = False
+    with app.app_context():
+        ids = list(
+            db.session.scalars(
+                select(Product.id)
+                .where(Product.price_minor >= 3000)
+                .order_by(Product.id.desc())
+                .limit(50)
+            )
+        )
+    counts = {}
+    for lines in (1, 50):
+        client = app.test_client()
+        client.get("/")
+        token = _token(client.get("/").get_data(as_text=True))
+        for product_id in ids[:lines]:
+            client.post(
+                "/cart/add", data={"csrf_token": token, "product_id": product_id, "quantity": 1}
+            )
+        client.get("/cart")  # the first view records the offer as shown
+        with app.app_context(), count_statements(db.engine) as seen:
+            client.get("/cart")
+        counts[f"cart page, {lines} line{'s' if lines > 1 else ''}"] = seen.count
+    with app.app_context():
+        db.engine.dispose()
+    return counts
+
+
+def _token(page: str) -> str:
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+
+
+def sizes(shop: int, carts: list[tuple[str, str]]) -> dict[str, int]:
+    cookie, token = carts[2]
+    browser = Browser(shop)
+    browser.cookies = dict(pair.split("=", 1) for pair in cookie.split("; "))
+    _, _, partial = browser.request(
+        "POST",
+        "/cart/insurance",
+        {"csrf_token": token, "insurance": ["no", "yes"]},
+        {"HX-Request": "true", "X-CSRFToken": token},
+    )
+    _, _, page = browser.request("GET", "/cart")
+    html = page.decode()
+    assets = re.findall(r'<script src="([^"]+)"', html) + re.findall(
+        r'<link rel="stylesheet" href="([^"]+)"', html
+    )
+    zipped = sum(len(gzip.compress(Browser(shop).request("GET", a)[2])) for a in assets)
+    return {
+        "insurance partial bytes": len(partial),
+        "cart page bytes": len(page),
+        "first-visit JS+CSS bytes gzip": zipped,
+    }
+
+
+# The insurer report at a million rows ------------------------------------------------------
+
+
+def report_export(url: str, workdir: Path) -> dict:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from bench.report_data import load_insured_lines
+    from storefront.extensions import db
+    from storefront.services import report
+
+    app = shop_app(url)
+    with app.app_context():
+        started = time.perf_counter()
+        rows = load_insured_lines(db.session, REPORT_LINES)
+        load_seconds = time.perf_counter() - started
+        dialect = sqlite.dialect() if url.startswith("sqlite") else postgresql.dialect()
+        sql = str(
+            report.report_query().compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+        )
+        db.engine.dispose()
+    raw = workdir / "raw.csv"
+    started = time.perf_counter()
+    if url.startswith("sqlite"):
+        with raw.open("wb") as out:
+            subprocess.run(
+                ["sqlite3", "-csv", url.removeprefix("sqlite:///"), sql], stdout=out, check=True
+            )
+    else:
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        with (
+            psycopg.connect(plain) as conn,
+            raw.open("wb") as out,
+            conn.cursor() as cur,
+            cur.copy(f"COPY ({sql}) TO STDOUT WITH CSV") as copy,
+        ):
+            for block in copy:
+                out.write(block)
+    raw_seconds = time.perf_counter() - started
+    results = {"rows": rows, "load_seconds": load_seconds, "raw_dump_seconds": raw_seconds}
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET}
+    for fmt in ("csv", "xlsx"):
+        done = subprocess.run(
+            [PYTHON, "-m", "bench.export_child", fmt, str(workdir / f"r.{fmt}")],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        assert figures["rows"] == rows, figures
+        results[fmt] = figures
+    results["csv_ratio"] = results["csv"]["seconds"] / raw_seconds
+    return results
+
+
+# Dashboard at a million events -------------------------------------------------------------
+
+
+def dashboard(url: str, shop: int, base: int) -> dict | None:
+    try:
+        from bench.dashboard_data import load_synthetic
+    except ImportError:
+        return None
+    from datetime import date
+
+    from bench.statements import count_statements
+    from storefront.extensions import db
+
+    app = shop_app(url)
+    with app.app_context():
+        started = time.perf_counter()
+        load_synthetic(db.session, DASHBOARD_EVENTS, start=date(2025, 1, 1))
+        db.session.commit()
+        load_seconds = time.perf_counter() - started
+    path = "/settings/catalogue/misc/insurance/dashboard?start=2025-01-01&end=2026-12-31"
+    browser = Browser(shop)
+    token = browser.csrf("/login")
+    browser.request(
+        "POST", "/login", {"csrf_token": token, "email": "marketer@demo.test", "password": "demo"}
+    )
+
+    def timed(port: int, target: str, who: Browser | None) -> float:
+        samples = []
+        for _ in range(7):
+            started = time.perf_counter()
+            status = (who or Browser(port)).request("GET", target)[0]
+            samples.append(time.perf_counter() - started)
+            assert status == 200, status
+        return sorted(samples)[3]
+
+    page_seconds = timed(shop, path, browser)
+    base_seconds = timed(base, "/", None)
+    app.config["SESSION_COOKIE_SECURE"] = False
+    client = app.test_client()
+    client.post(
+        "/login",
+        data={
+            "csrf_token": _token(client.get("/login").get_data(as_text=True)),
+            "email": "marketer@demo.test",
+            "password": "demo",
+        },
+    )
+    with app.app_context(), count_statements(db.engine) as seen:
+        client.get(path)
+    with app.app_context():
+        db.engine.dispose()
+    return {
+        "events": DASHBOARD_EVENTS,
+        "load_seconds": load_seconds,
+        "request_ms": page_seconds * 1000,
+        "baseline_ms": base_seconds * 1000,
+        "ratio": page_seconds / base_seconds,
+        "statements": seen.count,
+    }
+
+
+# Report --------------------------------------------------------------------------------------
+
+
+def budgets(figures: dict) -> list[tuple[str, str, str, bool]]:
+    http_, counts, size, rep = (
+        figures["http"],
+        figures["statements"],
+        figures["sizes"],
+        figures["report"],
+    )
+    one, fifty = counts["cart page, 1 line"], counts["cart page, 50 lines"]
+    rows = [
+        (
+            "cart page throughput / baseline",
+            f"{http_['cart page']['ratio']:.2f}",
+            ">= 0.30",
+            http_["cart page"]["ratio"] >= 0.30,
+        ),
+        (
+            "insurance toggle partial throughput / baseline",
+            f"{http_['insurance toggle partial']['ratio']:.2f}",
+            ">= 0.40",
+            http_["insurance toggle partial"]["ratio"] >= 0.40,
+        ),
+        (
+            "SQL statements, cart page (1 / 50 lines)",
+            f"{one} / {fifty}",
+            "<= 6, equal",
+            one == fifty and fifty <= 6,
+        ),
+        (
+            "insurance partial size",
+            f"{size['insurance partial bytes']} B",
+            "<= 4096 B",
+            size["insurance partial bytes"] <= 4096,
+        ),
+        (
+            "first-visit JS + CSS (gzip)",
+            f"{size['first-visit JS+CSS bytes gzip']} B",
+            "<= 30720 B",
+            size["first-visit JS+CSS bytes gzip"] <= 30720,
+        ),
+        (
+            f"report {rep['rows']:,} rows: CSV time / raw SQL dump",
+            f"{rep['csv_ratio']:.2f}",
+            "<= 4",
+            rep["csv_ratio"] <= 4,
+        ),
+        (
+            "report export peak RSS, CSV / XLSX",
+            f"{rep['csv']['peak_rss_mb']:.0f} / {rep['xlsx']['peak_rss_mb']:.0f} MB",
+            "<= 200 MB",
+            max(rep["csv"]["peak_rss_mb"], rep["xlsx"]["peak_rss_mb"]) <= 200,
+        ),
+    ]
+    dash = figures.get("dashboard")
+    if dash:
+        rows.append(
+            (
+                f"dashboard, {dash['events']:,} events: statements per request",
+                str(dash["statements"]),
+                "constant (<= 12)",
+                dash["statements"] <= 12,
+            )
+        )
+    return rows
+
+
+def print_table(figures: dict) -> bool:
+    print()
+    print(f"{'endpoint':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'baseline':>9} {'ratio':>6}")
+    for name, r in figures["http"].items():
+        print(
+            f"{name:32} {r['rps']:9.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} "
+            f"{r['baseline_rps']:9.0f} {r['ratio']:6.2f}"
+        )
+    rep = figures["report"]
+    print(
+        f"\nreport: {rep['rows']:,} rows loaded in {rep['load_seconds']:.1f} s; raw dump "
+        f"{rep['raw_dump_seconds']:.2f} s; CSV {rep['csv']['seconds']:.2f} s "
+        f"({rep['csv']['peak_rss_mb']:.0f} MB); XLSX {rep['xlsx']['seconds']:.2f} s "
+        f"({rep['xlsx']['peak_rss_mb']:.0f} MB)"
+    )
+    dash = figures.get("dashboard")
+    if dash:
+        print(
+            f"dashboard: {dash['events']:,} events; request {dash['request_ms']:.1f} ms vs "
+            f"baseline {dash['baseline_ms']:.2f} ms (ratio {dash['ratio']:.1f}); "
+            f"{dash['statements']} statements"
+        )
+    print(f"\n{'budget':58} {'figure':>16} {'limit':>14}  result")
+    ok = True
+    for name, figure, limit, passed in budgets(figures):
+        ok &= passed
+        print(f"{name:58} {figure:>16} {limit:>14}  {'PASS' if passed else 'FAIL'}")
+    return ok
+
+
+def main() -> int:
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="storefront-bench-"))
+    figures: dict = {"database": "postgresql" if os.environ.get("BENCH_DB") else "sqlite"}
+    try:
+        with database(workdir) as url:
+            print(f"preparing the database ({figures['database']})...", flush=True)
+            prepare(url)
+            figures["statements"] = statements(url)
+            env = {"DATABASE_URL": url, "SECRET_KEY": SECRET, "STOREFRONT_ENV": "production"}
+            has_wrk = ensure_wrk()
+            print(
+                f"serving with gunicorn; load with {'wrk' if has_wrk else 'Python'}...", flush=True
+            )
+            with (
+                gunicorn("storefront:create_app()", env) as shop,
+                gunicorn("bench.baseline:app", env) as base,
+            ):
+                ids = product_ids(url, CART_PRODUCTS)
+                carts = [eligible_cart(shop, ids) for _ in range(3)]
+                figures["http"] = measure_http(shop, base, carts, has_wrk)
+                figures["sizes"] = sizes(shop, carts)
+                print("the insurer report at scale...", flush=True)
+                figures["report"] = report_export(url, workdir)
+                print("the dashboard at scale...", flush=True)
+                figures["dashboard"] = dashboard(url, shop, base)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    figures["seconds"] = time.monotonic() - started
+    ok = print_table(figures)
+    print(f"\n{figures['seconds']:.0f} s in all")
+    if os.environ.get("BENCH_OUT"):
+        Path(os.environ["BENCH_OUT"]).write_text(json.dumps(figures, indent=2) + "\n")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

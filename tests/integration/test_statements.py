@@ -1,0 +1,58 @@
+"""The cart page's SQL statements do not grow with its lines (the bench measures the rest)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.statements import count_statements
+from tests.conftest import ShopClient
+
+
+@pytest.fixture
+def fifty_products(shop):
+    from sqlalchemy import select
+
+    from storefront.extensions import db
+    from storefront.models import Family, Product
+
+    with shop.app_context():
+        tickets = db.session.scalars(select(Family).where(Family.code == "tickets")).one()
+        for i in range(50):
+            db.session.add(
+                Product(
+                    family=tickets,
+                    names={"en": f"Extra {i}"},
+                    currency="EUR",
+                    price_minor=3000 + i,
+                    fee_minor=100,
+                )
+            )
+        db.session.commit()
+        return list(db.session.scalars(select(Product.id).order_by(Product.id.desc()).limit(50)))
+
+
+def statements_for_cart(app, product_ids) -> tuple[list[int], str]:
+    from storefront.extensions import db
+
+    client = ShopClient(app.test_client())
+    for product_id in product_ids:
+        client.post_form("/cart/add", {"product_id": product_id, "quantity": 1})
+    counts = []
+    for _ in range(2):  # the first view records the offer as shown, the second only reads
+        with app.app_context(), count_statements(db.engine) as seen:
+            page = client.get("/cart").get_data(as_text=True)
+        counts.append(seen.count)
+    return counts, page
+
+
+def test_cart_page_statements_are_few_and_do_not_grow_with_lines(shop, fifty_products):
+    one, page_one = statements_for_cart(shop, fifty_products[:1])
+    fifty, page_fifty = statements_for_cart(shop, fifty_products)
+    assert page_fifty.count('data-testid="cart-line"') == 50
+    assert (
+        'data-testid="insurance-offer"' in page_one
+        and 'data-testid="insurance-offer"' in page_fifty
+    )
+    assert one == fifty  # first view (records the offer as shown), then a plain view
+    assert fifty[1] <= 6
+    assert fifty[0] <= fifty[1] + 2  # the record: one UPDATE of the cart, one INSERT
