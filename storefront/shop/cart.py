@@ -69,9 +69,12 @@ def _message_for(exc: Exception) -> str:
 def note_offer_shown() -> None:
     """Record that the visitor saw the offer (once per cart and configuration version)."""
     priced = current_priced_cart()
-    if priced is not None and priced.offer is not None:
-        if insurance.note_shown(db.session, priced.cart, priced.offer, current_language()):
-            db.session.commit()
+    if (
+        priced is not None
+        and priced.offer is not None
+        and insurance.note_shown(db.session, priced.cart, priced.offer, current_language())
+    ):
+        db.session.commit()
 
 
 @bp.get("")
