@@ -70,6 +70,8 @@ def register_web(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from storefront.accounts import views as accounts
+    from storefront.boxoffice import views as boxoffice
+    from storefront.dashboard import views as dashboard
     from storefront.insurance import views as insurance
     from storefront.reports import views as reports
     from storefront.settings import views as settings
@@ -85,7 +87,9 @@ def register_blueprints(app: Flask) -> None:
         accounts,
         insurance,
         settings,
+        dashboard,
         reports,
+        boxoffice,
         demo_pages,
     ):
         app.register_blueprint(module.bp)

@@ -181,7 +181,7 @@ def insurance_import(file) -> None:
 
     try:
         document = json.loads(file.read().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:
         raise click.ClickException(f"{file.name} is not valid JSON: {exc}") from exc
     config = current_app.config
     try:

@@ -19,6 +19,7 @@ ENV_OVERRIDES = {
     "STOREFRONT_DELIVERY_FEE": "STOREFRONT_DELIVERY_FEE",
     "STOREFRONT_NAME": "STOREFRONT_NAME",
     "STOREFRONT_TRUSTED_PROXIES": "STOREFRONT_TRUSTED_PROXIES",
+    "STOREFRONT_REFUND_OVERRIDE_ROLES": "STOREFRONT_REFUND_OVERRIDE_ROLES",
     "MAIL_SERVER": "MAIL_SERVER",
     "MAIL_PORT": "MAIL_PORT",
     "MAIL_USERNAME": "MAIL_USERNAME",
@@ -41,6 +42,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "STOREFRONT_PAYMENT_PROVIDER": "demo",
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         "STOREFRONT_TRUSTED_PROXIES": 0,
+        # Roles that may refund an insured order at the box office (comma-separated).
+        "STOREFRONT_REFUND_OVERRIDE_ROLES": "admin",
         # Outgoing mail (the insurer report). Without MAIL_SERVER, messages go to instance/outbox/.
         "MAIL_SERVER": "",
         "MAIL_PORT": 25,
@@ -74,6 +77,7 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
     config.update(overrides or {})
     config["STOREFRONT_CURRENCY"] = config["STOREFRONT_CURRENCY"].upper()
     config["STOREFRONT_TRUSTED_PROXIES"] = int(config["STOREFRONT_TRUSTED_PROXIES"])
+    config["STOREFRONT_REFUND_OVERRIDE_ROLES"] = _roles(config["STOREFRONT_REFUND_OVERRIDE_ROLES"])
     for flag in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
         if isinstance(config[flag], str):
             config[flag] = config[flag].lower() in ("1", "true", "yes", "on")
@@ -85,6 +89,17 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _development_secret(instance_path)
     return config
+
+
+def _roles(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Roles from ``"admin, operator"`` (or a sequence); an unknown role is a startup error."""
+    from storefront.domain.roles import ROLES
+
+    names = value.replace(",", " ").split() if isinstance(value, str) else list(value)
+    unknown = [name for name in names if name not in ROLES]
+    if unknown:
+        raise ValueError(f"unknown role(s) {', '.join(unknown)}: use {', '.join(ROLES)}")
+    return tuple(dict.fromkeys(names))
 
 
 def _development_secret(instance_path: Path) -> str:

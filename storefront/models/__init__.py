@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate. Models hold data and never commit."""
 
 from storefront.models.base import Base
+from storefront.models.boxoffice import OrderEvent, Refund
 from storefront.models.cart import Cart, CartLine
 from storefront.models.catalog import Family, Product
 from storefront.models.insurance import (
@@ -37,8 +38,10 @@ __all__ = [
     "InsurerBatch",
     "LoginAttempt",
     "Order",
+    "OrderEvent",
     "OrderLine",
     "Payment",
     "Product",
+    "Refund",
     "User",
 ]

@@ -18,6 +18,11 @@ NAMING_CONVENTION = {
 }
 
 
+# The largest integer a database column holds (SQLite INTEGER, PostgreSQL BIGINT): a bigger
+# id names nothing, and SQLite's driver cannot even bind it.
+MAX_DATABASE_INTEGER = 2**63 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

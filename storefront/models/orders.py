@@ -38,9 +38,25 @@ class Payment(Base):
         return Money.from_minor(self.amount_minor, self.currency)
 
 
+ORDER_STATUSES = ("placed", "partially-cancelled", "cancelled")
+
+
 class Order(Base):
+    """A placed order. ``version`` is an optimistic lock: every box-office change bumps it, and
+    a change based on an older version fails instead of overwriting (``StaleDataError``)."""
+
     __tablename__ = "orders"
-    __table_args__ = (CheckConstraint("total_minor >= 0", name="total_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("total_minor >= 0", name="total_not_negative"),
+        CheckConstraint(
+            "status IN ('placed', 'partially-cancelled', 'cancelled')", name="status_known"
+        ),
+        # The box office never refunds more than was paid, nor the insurance premium.
+        CheckConstraint(
+            "refunded_minor >= 0 AND refunded_minor <= total_minor - insurance_minor",
+            name="refunded_within_paid",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(16), unique=True)
@@ -64,6 +80,11 @@ class Order(Base):
     insurance_minor: Mapped[int] = mapped_column(default=0)
     total_minor: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Box office: placed -> partially-cancelled -> cancelled; refunds so far (never the premium).
+    status: Mapped[str] = mapped_column(String(24), default="placed", server_default="placed")
+    refunded_minor: Mapped[int] = mapped_column(default=0, server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(nullable=False, server_default="1")
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
@@ -73,6 +94,8 @@ class Order(Base):
         back_populates="order", cascade="all, delete-orphan"
     )
     cover: Mapped[Cover | None] = relationship(back_populates="order", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     def _money(self, minor: int) -> Money:
         return Money.from_minor(minor, self.currency)
@@ -97,10 +120,20 @@ class Order(Base):
     def total(self) -> Money:
         return self._money(self.total_minor)
 
+    @property
+    def refunded(self) -> Money:
+        return self._money(self.refunded_minor)
+
 
 class OrderLine(Base):
     __tablename__ = "order_lines"
-    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint(
+            "cancelled_quantity >= 0 AND cancelled_quantity <= quantity",
+            name="cancelled_within_quantity",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
@@ -118,8 +151,14 @@ class OrderLine(Base):
     shipped: Mapped[bool] = mapped_column(default=False)
     # Covered by the order's cancellation insurance (its family was covered when ordered).
     insured: Mapped[bool] = mapped_column(default=False)
+    # Cancelled at the box office; the row stays as ordered (an order is a snapshot).
+    cancelled_quantity: Mapped[int] = mapped_column(default=0, server_default="0")
 
     order: Mapped[Order] = relationship(back_populates="lines")
+
+    @property
+    def remaining_quantity(self) -> int:
+        return self.quantity - self.cancelled_quantity
 
     @property
     def unit_price(self) -> Money:

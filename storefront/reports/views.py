@@ -80,6 +80,8 @@ def index() -> Response:
     if valid:
         query = _query(start, end)
         total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        # Past the last page (a typo or a forged ?page=10**30): the last page.
+        page = min(page, max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
         rows = list(
             report.report_rows(db.session, query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
         )

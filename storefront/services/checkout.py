@@ -149,7 +149,9 @@ def approve_payment(
 
 
 def _take_stock(session: Session, priced: PricedCart) -> None:
-    for line, p in priced.lines:
+    # Rows are locked in product order: two checkouts of the same products then queue behind
+    # each other instead of each holding a row the other waits for (a deadlock).
+    for line, p in sorted(priced.lines, key=lambda pair: pair[1].product_id):
         if line.product.stock is None:
             continue
         # A conditional decrement: two racing checkouts cannot both take the last seats.

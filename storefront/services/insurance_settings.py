@@ -30,7 +30,7 @@ from storefront.domain.insurance import (
     check_terms_url,
     tier_problems,
 )
-from storefront.domain.money import Money, currency_digits
+from storefront.domain.money import MAX_INTEGER_DIGITS, Money, currency_digits
 from storefront.models import AuditEntry, Family, InsuranceImage, InsuranceSettings
 from storefront.models.insurance import SETTINGS_ID, tier_from_json, tier_to_json
 
@@ -178,11 +178,32 @@ def incomplete_steps(
 # Images ---------------------------------------------------------------------------------------
 
 
+# Markup and script have no business inside an image: a file that decodes as an image and is
+# also an HTML or SVG document (a polyglot) is refused, not merely re-encoded.
+_FOREIGN_MARKERS = (b"<script", b"<html", b"<body", b"<svg", b"<iframe", b"<?php", b"javascript:")
+_PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def _carries_another_document(data: bytes, image_format: str | None) -> bool:
+    """Markup anywhere, or bytes after the image's end (an appended archive or page)."""
+    lowered = data.lower()
+    if any(marker in lowered for marker in _FOREIGN_MARKERS):
+        return True
+    if image_format == "PNG":
+        return not data.endswith(_PNG_END)
+    if image_format == "WEBP":
+        return int.from_bytes(data[4:8], "little") + 8 != len(data)
+    if image_format == "JPEG":
+        return not data.rstrip(b"\x00").endswith(b"\xff\xd9")
+    return False
+
+
 def store_image(session: Session, data: bytes) -> InsuranceImage:
     """Check an upload by its content and keep a re-encoded copy (lossless WebP).
 
-    :raises InvalidImage: ``too-large`` (over 1 MB), ``not-an-image`` (SVG, text, polyglot junk,
-        any format but PNG, JPEG or WebP), ``too-many-pixels`` (decompression bomb).
+    :raises InvalidImage: ``too-large`` (over 1 MB), ``not-an-image`` (SVG, text, polyglots:
+        an image with markup inside or another file after its end, any format but PNG, JPEG or
+        WebP), ``too-many-pixels`` (decompression bomb).
     """
     from PIL import Image, UnidentifiedImageError
 
@@ -194,10 +215,14 @@ def store_image(session: Session, data: bytes) -> InsuranceImage:
             with Image.open(io.BytesIO(data), formats=("PNG", "JPEG", "WEBP")) as probe:
                 if probe.width * probe.height > IMAGE_MAX_PIXELS:
                     raise InvalidImage("too-many-pixels")
+                if _carries_another_document(data, probe.format):
+                    raise InvalidImage("not-an-image")
                 probe.verify()
             with Image.open(io.BytesIO(data), formats=("PNG", "JPEG", "WEBP")) as image:
                 image.load()
                 image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    except InvalidImage:
+        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise InvalidImage("too-many-pixels") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
@@ -510,7 +535,11 @@ class _Reader:
         except InvalidOperation:
             self.fail(path, "not-an-amount")
             return None
-        if not amount.is_finite() or -amount.as_tuple().exponent > currency_digits(self.currency):  # type: ignore[operator]
+        if (
+            not amount.is_finite()
+            or -amount.as_tuple().exponent > currency_digits(self.currency)  # type: ignore[operator]
+            or amount.adjusted() >= MAX_INTEGER_DIGITS  # "1e30": beyond any price
+        ):
             self.fail(path, "not-an-amount")
             return None
         return Money(amount, self.currency)

@@ -594,16 +594,16 @@ def import_() -> Response:
     form = ImportForm()
     upload = form.file.data
     problems: list[str] = []
-    document = None
+    document, readable = None, False
     if not isinstance(upload, FileStorage) or not upload.filename:
         problems.append(_("Please choose a configuration file."))
     else:
         raw = upload.stream.read(4 * 1024 * 1024 + 1)
         try:
-            document = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            document, readable = json.loads(raw.decode("utf-8")), True
+        except (ValueError, RecursionError):  # not UTF-8 or JSON, nested or numbers beyond reason
             problems.append(_("The file is not valid JSON."))
-    if document is not None:
+    if readable:
         try:
             service.import_settings(
                 db.session,

@@ -11,6 +11,7 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Regexp
 
 from storefront.config import LANGUAGES
 from storefront.domain.cart import MAX_LINE_QUANTITY
+from storefront.models.base import MAX_DATABASE_INTEGER
 
 QUANTITY_MESSAGE = _l("Please enter a quantity between 1 and %(max)d.", max=MAX_LINE_QUANTITY)
 
@@ -30,7 +31,9 @@ class QuantityForm(FlaskForm):
 
 
 class AddToCartForm(QuantityForm):
-    product_id = IntegerField(validators=[InputRequired()])
+    product_id = IntegerField(
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_DATABASE_INTEGER)]
+    )
 
 
 class ActionForm(FlaskForm):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from storefront.extensions import db
+from storefront.extensions import db, login
 
 log = logging.getLogger(__name__)
 
@@ -58,4 +58,9 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
 def _database_unavailable(error: Exception) -> tuple[str, int]:
     log.exception("database error", exc_info=error)
     db.session.rollback()
+    # The page must not need the database it reports unavailable: no cart badge, and the staff
+    # menu only for a user already loaded.
+    g.priced_cart = None
+    if "_login_user" not in g:
+        g._login_user = login.anonymous_user()
     return render_error(503)

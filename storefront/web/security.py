@@ -1,10 +1,16 @@
-"""Security headers on every response, from the first page on."""
+"""Security headers on every response, from the first page on; ids no forged URL overflows."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g
+from itertools import chain
+from typing import Any
+
+from flask import Flask, Response, abort, current_app, g, request
+from sqlalchemy import inspect
+from werkzeug.routing import IntegerConverter, Map
 
 from storefront.domain.insurance import terms_origin
+from storefront.models.base import MAX_DATABASE_INTEGER
 
 BASE_CSP = {
     "default-src": "'self'",
@@ -28,16 +34,43 @@ def content_security_policy(frame_sources: tuple[str, ...] = ()) -> str:
     return "; ".join(f"{name} {value}" for name, value in directives.items())
 
 
+class IdConverter(IntegerConverter):
+    """``<int:...>`` up to the largest database integer: a forged bigger id is no route (404),
+    not an overflow error in the database driver (500)."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_DATABASE_INTEGER)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    # Before any blueprint: rules bind their converters when they are added.
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(_refuse_nul_characters)
     app.after_request(_security_headers)
 
 
+def _refuse_nul_characters() -> None:
+    """Nobody types a NUL character: one in the path, the query or a form is forged, and
+    PostgreSQL cannot store it (the driver's error would read as the database being down)."""
+    values = [request.path]
+    for source in (request.args, request.form):
+        values.extend(chain.from_iterable(source.listvalues()))
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 def _frame_sources() -> tuple[str, ...]:
-    """The insurance terms open in a frame: allow their origin, and nothing else."""
+    """The insurance terms open in a frame: allow their origin, and nothing else.
+
+    Only what the request already loaded counts: headers never query the database (after a
+    commit or a rollback the settings are expired, and the database may be what failed).
+    """
     settings = g.get("insurance_settings")
-    if settings is None or not settings.terms_url:
+    terms_url = inspect(settings).dict.get("terms_url") if settings is not None else None
+    if not terms_url:
         return ()
-    return (terms_origin(settings.terms_url) or "'self'",)
+    return (terms_origin(terms_url) or "'self'",)
 
 
 def _security_headers(response: Response) -> Response:

@@ -1,0 +1,1 @@
+"""The box office: operators and administrators find, cancel and refund orders."""

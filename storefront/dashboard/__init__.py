@@ -1,0 +1,1 @@
+"""The insurance dashboard: conversion figures per period, for admins and marketers."""
