@@ -58,3 +58,22 @@ def staff_client(app, role: str = "marketer", email: str | None = None):
     response = client.post_form("/login", {"email": email, "password": STAFF_PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
+
+
+def race(*calls):
+    """Run ``calls`` in threads released at the same moment; their results, in order."""
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index, call):
+        barrier.wait()
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results

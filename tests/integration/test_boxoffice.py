@@ -4,7 +4,6 @@ by mistake (the insurer refunds it: a box-office refund would pay the customer t
 from __future__ import annotations
 
 import re
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,7 +21,14 @@ from storefront.models import (
     Refund,
 )
 from tests.conftest import ShopClient
-from tests.integration.helpers import add, checkout, payment_token, product_id, staff_client
+from tests.integration.helpers import (
+    add,
+    checkout,
+    payment_token,
+    product_id,
+    race,
+    staff_client,
+)
 
 EN = {"Accept-Language": "en"}
 FR = {"Accept-Language": "fr"}
@@ -1031,29 +1037,13 @@ def test_lines_refunded_after_a_cancellation_show_in_the_history_in_order(
 # Races (PostgreSQL locks rows for real) --------------------------------------------------------
 
 
-def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        barrier.wait()
-        results[index] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 @pytest.mark.postgres
 def test_two_refunds_from_one_page_at_once_make_one_refund(shop, uninsured):
     clients = [staff_client(shop, "operator", f"op{i}@shop.example") for i in range(2)]
     forms = [
         form_values(order_page(c, uninsured), f"{BASE}/orders/{uninsured}/refund") for c in clients
     ]
-    responses = _race(
+    responses = race(
         *(
             (
                 lambda c=c, f=f: c.post(
@@ -1075,7 +1065,7 @@ def test_one_refund_form_sent_twice_at_once_makes_one_refund(shop, operator, uni
         "amount": "10.00",
         "reason": "double click",
     }
-    responses = _race(
+    responses = race(
         *(lambda: operator.post(f"{BASE}/orders/{uninsured}/refund", data=data) for _ in range(2))
     )
     assert sorted(r.status_code for r in responses) == [302, 409]

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
 from storefront.models import Order, Product
 from tests.conftest import ShopClient
-from tests.integration.helpers import add, checkout, payment_token, product_id
+from tests.integration.helpers import add, checkout, payment_token, product_id, race
 
 pytestmark = pytest.mark.postgres
-
-
-def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        barrier.wait()
-        results[index] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def test_two_checkouts_racing_for_the_last_seats_never_oversell(demo_app):
@@ -46,7 +28,7 @@ def test_two_checkouts_racing_for_the_last_seats_never_oversell(demo_app):
         (lambda b=b, t=t: b.post_form(f"/payment/demo/{t}/approve"))
         for b, t in zip(buyers, tokens, strict=False)
     ]
-    responses = _race(*approvals)
+    responses = race(*approvals)
     placed = [r for r in responses if "/orders/" in r.headers.get("Location", "")]
     assert len(placed) == 1
     with demo_app.app_context():
@@ -65,7 +47,7 @@ def test_two_approvals_of_one_payment_at_once_make_one_order(demo_app):
     def approve():
         return buyer.client.post(f"/payment/demo/{token}/approve", data={"csrf_token": csrf})
 
-    first, second = _race(approve, approve)
+    first, second = race(approve, approve)
     assert first.headers["Location"] == second.headers["Location"]
     with demo_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Order)) == 1

@@ -212,7 +212,10 @@ def buy(browser: Browser, ports: list[int], items, insurance: str | None = None)
 def log_in(browser: Browser, port: int, email: str) -> None:
     reply = browser.post(port, "/login", {"email": email, "password": STAFF_PASSWORD})
     assert reply.status == 302, reply.body[:500]
-    browser.token = None  # a login starts a new session, with a new CSRF token
+    # A login starts a new session: its first page gives the CSRF token every later form uses
+    # (pages loaded at once right after would each make one, and only one can be kept).
+    browser.token = None
+    browser.get(port, "/")
 
 
 class Cluster:

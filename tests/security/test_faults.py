@@ -428,3 +428,53 @@ def test_an_approval_after_a_decline_is_refused(shop):
         as_text=True
     )
     assert count(shop, Order) == 0
+
+
+def approve_at_once(payments) -> list:
+    """Approve (client, token, csrf) payments in threads released together."""
+    import threading
+
+    barrier, answers = threading.Barrier(len(payments), timeout=30), []
+
+    def approve(client, token, csrf):
+        barrier.wait()
+        answers.append(client.post(f"/payment/demo/{token}/approve", data={"csrf_token": csrf}))
+
+    threads = [threading.Thread(target=approve, args=payment) for payment in payments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return answers
+
+
+@pytest.mark.postgres
+def test_approvals_taking_the_same_products_in_opposite_orders_never_deadlock(shop):
+    """Stock rows are locked in one order whatever the cart's order: no 503 from a deadlock."""
+    import time
+
+    from storefront.extensions import db
+
+    jazz, flute = product_id(shop, "Jazz by the Lake"), product_id(shop, "The Magic Flute")
+    payments = []
+    for first, second in ((jazz, flute), (flute, jazz)):
+        client = customer(shop)
+        add(client, first, 1)
+        add(client, second, 1)
+        client.post_form("/cart/insurance", {"insurance": "yes"})
+        payments.append((client, payment_token(checkout(client)), client.csrf()))
+
+    def hold_the_row(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("UPDATE products"):
+            time.sleep(0.3)  # each approval holds its first row while the other takes its own
+
+    with shop.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", hold_the_row)
+    try:
+        answers = approve_at_once(payments)
+    finally:
+        event.remove(engine, "after_cursor_execute", hold_the_row)
+    assert [a.status_code for a in answers] == [302, 302]
+    assert all("/orders/" in a.headers["Location"] for a in answers)
+    assert count(shop, Order) == 2

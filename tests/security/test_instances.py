@@ -7,7 +7,6 @@ else: a visitor's requests may land on either, in any order.
 from __future__ import annotations
 
 import csv
-import re
 import io
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -136,13 +135,6 @@ def test_concurrent_checkouts_through_both_instances_never_oversell(cluster):
     assert scalar(cluster, select(func.min(Product.stock))) >= 0
 
 
-def db_batches(cluster):
-    from storefront.extensions import db
-
-    with cluster.app.app_context():
-        return db.session.scalars(select(InsurerBatch)).all()
-
-
 def rows_by_message(messages: list[bytes]) -> list[list[tuple[str, str]]]:
     """(cover id, event type) of every row of every CSV the insurer received."""
     result = []
@@ -179,10 +171,7 @@ def test_concurrent_report_sends_through_both_instances_put_each_event_in_one_ba
         futures = [pool.submit(send, i) for i in range(6)]
         futures += [pool.submit(order_meanwhile, i) for i in range(2)]
         results = [f.result(timeout=TIMEOUT) for f in futures]
-    assert results[:6] == [302] * 6 and all("/orders/" in r for r in results[6:]), (
-        results,
-        cluster.logs(),
-    )
+    assert results[:6] == [302] * 6 and all("/orders/" in r for r in results[6:]), results
     # A last send picks up whatever the racing orders added after the others had claimed theirs.
     last = senders[0].post(a, f"{INSURANCE}/report/send")
 
@@ -193,14 +182,8 @@ def test_concurrent_report_sends_through_both_instances_put_each_event_in_one_ba
         sent = db.session.scalars(select(InsurerBatch).where(InsurerBatch.status == "sent")).all()
         orders = db.session.scalar(select(func.count()).select_from(Order))
     assert orders >= 6 and len(events) >= 6
-    assert all(event.batch_id is not None for event in events), (
-        last.status,
-        re.findall(r"<title>[^<]*|<p>[^<]*", last.body),
-        senders[0].cookies,
-        [(e.id, e.batch_id, e.kind) for e in events],
-        [(b.id, b.status, b.event_count, b.error) for b in db_batches(cluster)],
-        cluster.logs(),
-    )
+    assert last.status == 302
+    assert all(event.batch_id is not None for event in events)
     assert sum(batch.event_count for batch in sent) == len(events)
     assert len(cluster.inbox.messages) > already
     received = [row for rows in rows_by_message(cluster.inbox.messages) for row in rows]
