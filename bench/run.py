@@ -491,6 +491,8 @@ def report_export(url: str, workdir: Path) -> dict:
 
 
 def dashboard(url: str, shop: int, base: int) -> dict | None:
+    if DASHBOARD_EVENTS <= 0:
+        return None
     try:
         from bench.dashboard_data import load_synthetic
     except ImportError:
@@ -616,7 +618,8 @@ def budgets(figures: dict) -> list[tuple[str, str, str, bool]]:
     return rows
 
 
-def print_table(figures: dict) -> bool:
+def print_http(figures: dict) -> None:
+    """Printed as soon as measured: the report and dashboard steps take minutes."""
     print()
     print(f"{'endpoint':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'baseline':>9} {'ratio':>6}")
     for name, r in figures["http"].items():
@@ -624,6 +627,11 @@ def print_table(figures: dict) -> bool:
             f"{name:32} {r['rps']:9.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} "
             f"{r['baseline_rps']:9.0f} {r['ratio']:6.2f}"
         )
+    print(f"statements: {figures['statements']}; sizes: {figures['sizes']}", flush=True)
+
+
+def print_table(figures: dict) -> bool:
+    print_http(figures)
     rep = figures["report"]
     print(
         f"\nreport: {rep['rows']:,} rows loaded in {rep['load_seconds']:.1f} s; raw dump "
@@ -668,6 +676,7 @@ def main() -> int:
                 carts = [eligible_cart(shop, ids) for _ in range(3)]
                 figures["http"] = measure_http(shop, base, carts, has_wrk)
                 figures["sizes"] = sizes(shop, carts)
+                print_http(figures)
                 print("the insurer report at scale...", flush=True)
                 figures["report"] = report_export(url, workdir)
                 print("the dashboard at scale...", flush=True)

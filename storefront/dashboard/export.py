@@ -83,7 +83,7 @@ def dashboard_csv(board: Dashboard) -> str:
 
     rows = [header]
     for bucket in board.buckets:
-        changes = [change for _, change in board.changes_in(bucket)]
+        changes = [change for _number, change in board.changes_in(bucket)]
         rows.append(
             _row(
                 board.granularity.value, bucket.first_day, bucket.last_day, bucket.figures, changes

@@ -115,11 +115,10 @@ class DashboardForm(FlaskForm):
         ]
         return form
 
-    def _date(self, field: StringField, required: bool = True) -> date | None:
+    def _date(self, field: StringField) -> date | None:
         text = (field.data or "").strip()
         if not text:
-            if required:
-                field.errors = [_("Please enter a date.")]
+            field.errors = [_("Please enter a date.")]
             return None
         try:
             value = date.fromisoformat(text) if ISO_DATE.fullmatch(text) else None

@@ -86,7 +86,7 @@ def show() -> Response:
 
 
 def _filters_text(form: DashboardForm) -> str:
-    """ "All languages, all families", or the language and family chosen."""
+    """The language and the family shown: "All languages · All families", "Français · Tickets"."""
     labels = []
     for field in (form.language, form.family):
         labels.extend(

@@ -487,6 +487,11 @@ def export_settings(
     }
 
 
+def _is_text(value: Any) -> bool:
+    """A string a person could have typed: no NUL character (PostgreSQL cannot store one)."""
+    return isinstance(value, str) and "\x00" not in value
+
+
 class _Reader:
     """Reads an import document, collecting every problem instead of stopping at the first."""
 
@@ -507,7 +512,7 @@ class _Reader:
         value = data.get(key)
         if value is None and optional:
             return ""
-        if not isinstance(value, str):
+        if not _is_text(value):
             self.fail(f"{path}.{key}", "not-a-string")
             return ""
         return value
@@ -518,7 +523,7 @@ class _Reader:
         for language, text in value.items():
             if language not in LANGUAGES:
                 self.fail(f"{path}.{key}.{language}", "unknown-language")
-            elif not isinstance(text, str):
+            elif not _is_text(text):
                 self.fail(f"{path}.{key}.{language}", "not-a-string")
             else:
                 result[language] = text

@@ -280,7 +280,16 @@ def test_charts_are_accessible_svg_with_markers_at_each_change(marketer):
         assert f'<title id="chart-{key}-title">{title}</title>' in figure
         assert f'<desc id="chart-{key}-desc">' in figure
         # Fourteen days of 37.43 units from x = 96; 4 Mar 12:00 is halfway through the third.
-        xs = re.findall(r'<g class="chart__marker">\s*<line x1="([0-9.]+)"', figure)
+        markers = re.findall(
+            r'<g class="chart__marker">\s*<title>([^<]+)</title>\s*<line x1="([0-9.]+)"', figure
+        )
+        assert [title for title, _x in markers] == [
+            "1. Pop-up switched on",
+            "2. Display mode → pre-ticked box",
+            "3. Premium tiers changed",
+            "4. Insurance switched off",
+        ]
+        xs = [x for _title, x in markers]
         assert xs == ["189.6", "404.8", "484.3", "535.8"]
         assert re.findall(r"<text [^>]*>(\d)</text>\s*</g>", figure) == ["1", "2", "3", "4"]
         # The data table alternative: one row per day.

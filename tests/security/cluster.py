@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -37,6 +36,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _no_control_socket() -> list[str]:
+    """Newer gunicorns open a control socket at one fixed path per user: keep test instances
+    off it (they would take it from each other, and from anyone's running shop)."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    names = {setting.name for setting in KNOWN_SETTINGS}
+    return ["--no-control-socket"] if "control_socket_disable" in names else []
+
+
 class Instance:
     """``gunicorn 'storefront:create_app()'`` on a loopback port, configured by environment."""
 
@@ -57,6 +65,7 @@ class Instance:
         self.process = subprocess.Popen(
             [
                 str(GUNICORN),
+                *_no_control_socket(),
                 "--workers",
                 "1",
                 "--threads",
@@ -274,8 +283,3 @@ class Cluster:
             instance.stop()
         self.smtp.stop()
         dispose(self.app)
-
-
-def order_number(reply: Reply) -> str | None:
-    match = re.search(r'data-testid="order-number"[^>]*>([A-Z0-9]+)<', reply.body)
-    return match.group(1) if match else None

@@ -16,7 +16,8 @@ STAFF_ROLES = ("admin", "marketer", "operator")
 PUBLIC = None
 
 # Who may use which blueprint: PUBLIC (anyone), or the staff roles that may. The single source
-# of truth of these tests; a blueprint missing here fails ``test_every_route_is_declared``.
+# of truth of these tests; a blueprint missing here fails
+# ``test_routes.py::test_every_route_is_declared_in_the_access_table``.
 ACCESS: dict[str, frozenset[str] | None] = {
     "": PUBLIC,  # routes outside any blueprint: the static files
     "catalog": PUBLIC,

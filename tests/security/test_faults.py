@@ -1,4 +1,5 @@
-"""Faults: the database going away, the mail server refusing, payments approved twice or late.
+"""Faults: the database going away, deadlocks, the mail server refusing, payments approved twice
+or late.
 
 Already covered in tests/integration: a database error while the order is written (test_checkout),
 a refused SMTP connection marking nothing sent (test_report), approving twice in a row and two
@@ -9,7 +10,6 @@ during payment (test_checkout, test_offer).
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from contextlib import contextmanager
 
@@ -28,6 +28,7 @@ from tests.integration.helpers import (
     product_id,
     staff_client,
 )
+from tests.security.cluster import free_port
 from tests.security.conftest import build_app, dispose, load_demo_shop
 from tests.security.helpers import EN, count, customer, latest_order, place_order, snapshot
 
@@ -327,12 +328,6 @@ class RefusingInbox:
             return "554 5.7.1 message refused"
         self.accepted.append(envelope)
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.parametrize("stage", ["rcpt", "data"])

@@ -110,6 +110,7 @@ def test_under_load_every_accepted_order_is_complete_and_consistent(cluster):
     with cluster.app.app_context():
         stock_before = dict(db.session.execute(select(Product.id, Product.stock)).all())
     stats = run_wrk(cluster, products) if shutil.which("wrk") else run_python(cluster, products)
+    settle(cluster)
 
     assert stats["server_errors"] == 0, cluster.logs()
     assert stats.get("socket_errors", 0) == 0
@@ -136,6 +137,21 @@ def test_under_load_every_accepted_order_is_complete_and_consistent(cluster):
         if before is not None:
             assert stock_after[product] >= 0
             assert before - stock_after[product] == sold[product], product
+
+
+def settle(cluster: Cluster, timeout: float = 10) -> None:
+    """Wait for requests still in flight when the load stopped: orders stop changing."""
+    from storefront.extensions import db
+
+    deadline, last = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        with cluster.app.app_context():
+            now = db.session.scalar(select(func.count()).select_from(OrderLine))
+        if now == last:
+            return
+        last = now
+        time.sleep(1)
+    raise AssertionError("orders were still being placed 10 s after the load stopped")
 
 
 def check_order(order: Order, table, covered: set[int]) -> None:

@@ -254,3 +254,16 @@ def test_an_image_smuggled_through_an_import_gets_the_same_checks(marketer, shop
     with shop.app_context():
         images = db.session.scalars(select(InsuranceImage.data)).all()
     assert not any(b"<script" in image for image in images)
+
+
+def test_import_texts_with_a_nul_character_are_refused_with_a_message(marketer, shop):
+    """The form refuses NUL at the door; the import file is read with the same care."""
+    document = exported(marketer)
+    document["define"]["insurer_name"] = "Evil\u0000Corp"
+    document["define"]["names"]["en"] = "Cover\u0000"
+    before = snapshot(shop)
+    response = import_file(marketer, json.dumps(document).encode())
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "$.define.insurer_name" in page and "$.define.names.en" in page
+    assert snapshot(shop) == before

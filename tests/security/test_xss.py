@@ -198,6 +198,12 @@ def test_payloads_are_shown_as_text_and_never_as_markup(scene, label):
     assert missing == []
 
 
+@pytest.mark.parametrize("name", [name for name, text in P.items() if "<" in text])
+def test_the_inspection_would_see_each_payload_left_unescaped(name):
+    """The checks above can fail: each markup payload, rendered raw, is caught."""
+    assert injected_markup(f"<p>{P[name]}</p>") != []
+
+
 def test_no_page_of_any_route_carries_injected_markup(scene):
     """Every GET route of ``app.url_map`` (new ones included), as the people it is meant for."""
     world, checked = scene.world, 0
