@@ -1,4 +1,5 @@
-"""Security headers on every response, from the first page on; ids no forged URL overflows."""
+"""At the door of every request: no forged NUL character nor id beyond the database's range
+gets in, and every response, from the first page on, carries the security headers."""
 
 from __future__ import annotations
 
