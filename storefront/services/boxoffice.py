@@ -351,7 +351,8 @@ def cancel(
     plan = plan_cancellation(states, requested)
     at = at or utcnow()
     cancelled = []
-    for line in order.lines:
+    # Products are locked in id order, as checkout takes them: no deadlock between the two.
+    for line in sorted(order.lines, key=lambda line: (line.product_id or 0, line.id)):
         quantity = plan.quantities.get(line.id, 0)
         if not quantity:
             continue
