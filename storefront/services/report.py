@@ -30,6 +30,7 @@ from storefront.models import (
     OrderLine,
 )
 from storefront.models.base import utcnow
+from storefront.services.checkout import CUSTOMER_FIELDS
 
 # Column names and order of the report (documented in the README).
 COLUMNS = (
@@ -38,14 +39,7 @@ COLUMNS = (
     "order_number",
     "order_date",
     "cover_id",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "street",
-    "postcode",
-    "city",
-    "country",
+    *CUSTOMER_FIELDS,  # first_name ... country, as the checkout asks for them
     "language",
     "product",
     "product_family",
