@@ -79,11 +79,10 @@ def shop_app(url: str):
 def prepare(url: str) -> None:
     """Migrate, then the demo catalogue, staff, insurance, and 50 more covered products."""
     from flask_migrate import upgrade
-    from sqlalchemy import select
 
+    from bench.catalog import add_ticket_products
     from storefront import demo
     from storefront.extensions import db
-    from storefront.models import Family, Product
 
     app = shop_app(url)
     with app.app_context():
@@ -91,17 +90,7 @@ def prepare(url: str) -> None:
         demo.load(db.session, "EUR")
         demo.load_staff(db.session)
         demo.load_insurance(db.session, "EUR", "en")
-        tickets = db.session.scalars(select(Family).where(Family.code == "tickets")).one()
-        for i in range(50):
-            db.session.add(
-                Product(
-                    family=tickets,
-                    names={"en": f"Bench {i}"},
-                    currency="EUR",
-                    price_minor=3000 + i,
-                    fee_minor=100,
-                )
-            )
+        add_ticket_products(db.session, 50)
         db.session.commit()
         db.engine.dispose()
 

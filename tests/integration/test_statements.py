@@ -10,25 +10,14 @@ from tests.conftest import ShopClient
 
 @pytest.fixture
 def fifty_products(shop):
-    from sqlalchemy import select
 
+    from bench.catalog import add_ticket_products
     from storefront.extensions import db
-    from storefront.models import Family, Product
 
     with shop.app_context():
-        tickets = db.session.scalars(select(Family).where(Family.code == "tickets")).one()
-        for i in range(50):
-            db.session.add(
-                Product(
-                    family=tickets,
-                    names={"en": f"Extra {i}"},
-                    currency="EUR",
-                    price_minor=3000 + i,
-                    fee_minor=100,
-                )
-            )
+        ids = add_ticket_products(db.session, 50)
         db.session.commit()
-        return list(db.session.scalars(select(Product.id).order_by(Product.id.desc()).limit(50)))
+        return ids
 
 
 def statements_for_cart(app, product_ids) -> tuple[list[int], str]:
