@@ -20,6 +20,7 @@ ENV_OVERRIDES = {
     "STOREFRONT_NAME": "STOREFRONT_NAME",
     "STOREFRONT_TRUSTED_PROXIES": "STOREFRONT_TRUSTED_PROXIES",
     "STOREFRONT_REFUND_OVERRIDE_ROLES": "STOREFRONT_REFUND_OVERRIDE_ROLES",
+    "STOREFRONT_PAGE_CACHE_SIZE": "STOREFRONT_PAGE_CACHE_SIZE",
     "MAIL_SERVER": "MAIL_SERVER",
     "MAIL_PORT": "MAIL_PORT",
     "MAIL_USERNAME": "MAIL_USERNAME",
@@ -44,6 +45,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "STOREFRONT_TRUSTED_PROXIES": 0,
         # Roles that may refund an insured order at the box office (comma-separated).
         "STOREFRONT_REFUND_OVERRIDE_ROLES": "admin",
+        # Rendered cart pages kept per worker (0: none), see storefront.web.page_cache.
+        "STOREFRONT_PAGE_CACHE_SIZE": 512,
         # Outgoing mail (the insurer report). Without MAIL_SERVER, messages go to instance/outbox/.
         "MAIL_SERVER": "",
         "MAIL_PORT": 25,
@@ -77,6 +80,7 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
     config.update(overrides or {})
     config["STOREFRONT_CURRENCY"] = config["STOREFRONT_CURRENCY"].upper()
     config["STOREFRONT_TRUSTED_PROXIES"] = int(config["STOREFRONT_TRUSTED_PROXIES"])
+    config["STOREFRONT_PAGE_CACHE_SIZE"] = int(config["STOREFRONT_PAGE_CACHE_SIZE"])
     config["STOREFRONT_REFUND_OVERRIDE_ROLES"] = _roles(config["STOREFRONT_REFUND_OVERRIDE_ROLES"])
     for flag in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
         if isinstance(config[flag], str):

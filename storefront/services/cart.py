@@ -17,6 +17,7 @@ from storefront.domain.cart import (
 )
 from storefront.domain.money import Money
 from storefront.models import Cart, CartLine, InsuranceSettings, Product
+from storefront.services.cart_view import CartView, LineView
 from storefront.services.catalog import get_product
 from storefront.services.errors import CartLineNotFound, NotEnoughStock, QuantityTooLarge
 from storefront.services.insurance import CartOffer, offer_for
@@ -100,8 +101,8 @@ def remove_line(session: Session, cart: Cart, product_id: int) -> None:
 class PricedCart:
     """A cart with the server's prices: what the customer sees and what payment charges."""
 
-    cart: Cart
-    lines: tuple[tuple[CartLine, PricedLine], ...]
+    cart: Cart | CartView
+    lines: tuple[tuple[CartLine | LineView, PricedLine], ...]
     totals: CartTotals
     # The insurance offer when the cart is eligible; its premium is in the totals when taken.
     offer: CartOffer | None = None
@@ -126,7 +127,7 @@ class PricedCart:
         return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def priced_line(line: CartLine) -> PricedLine:
+def priced_line(line: CartLine | LineView) -> PricedLine:
     product = line.product
     return PricedLine(
         product_id=product.id,
@@ -139,7 +140,7 @@ def priced_line(line: CartLine) -> PricedLine:
 
 
 def price_cart(
-    cart: Cart, delivery_fee: Money, insurance: InsuranceSettings | None = None
+    cart: Cart | CartView, delivery_fee: Money, insurance: InsuranceSettings | None = None
 ) -> PricedCart:
     """Price every line, work out the insurance offer, and total it all, on the server."""
     lines = tuple((line, priced_line(line)) for line in cart.lines)

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from storefront.domain.cart import PricedLine
 from storefront.domain.insurance import DisplayMode, InsuranceRules, Quote, quote
 from storefront.domain.money import Money
 from storefront.models import Cart, InsuranceEvent, InsuranceSettings
+from storefront.models.base import utcnow
 from storefront.models.insurance import SETTINGS_ID
+from storefront.services.cart_view import CartView, insurance_identity_columns, update_cart
 
 CHANNELS = ("cart", "popup", "must-answer")
 
@@ -67,7 +70,24 @@ def active_settings(session: Session) -> InsuranceSettings | None:
     return settings if settings is not None and settings.active else None
 
 
-def taken_for(cart: Cart, mode: DisplayMode) -> bool | None:
+def active_identity(session: Session) -> tuple[int, datetime] | None:
+    """The active configuration's (version, last change), or None when switched off."""
+    version, changed = insurance_identity_columns()
+    row = session.execute(select(version, changed)).one()
+    return (row[0], row[1]) if row[0] is not None else None
+
+
+def detached_settings(session: Session) -> InsuranceSettings | None:
+    """The active configuration with its image, detached: safe to keep between requests."""
+    settings = active_settings(session)
+    if settings is not None:
+        session.expunge(settings)
+        if settings.image is not None:
+            session.expunge(settings.image)
+    return settings
+
+
+def taken_for(cart: Cart | CartView, mode: DisplayMode) -> bool | None:
     """The customer's explicit answer wins; else the display mode's default."""
     if cart.insurance_choice in ("yes", "no"):
         return cart.insurance_choice == "yes"
@@ -79,7 +99,7 @@ def taken_for(cart: Cart, mode: DisplayMode) -> bool | None:
 
 
 def offer_for(
-    cart: Cart, lines: Sequence[PricedLine], settings: InsuranceSettings | None
+    cart: Cart | CartView, lines: Sequence[PricedLine], settings: InsuranceSettings | None
 ) -> CartOffer | None:
     """The offer for this cart, or None when it is not eligible (or nothing is configured)."""
     rules = settings.rules() if settings is not None else None
@@ -96,49 +116,54 @@ def offer_for(
     )
 
 
+_INSERT_EVENT = insert(InsuranceEvent.__table__)
+
+
 def record(
     session: Session,
     kind: str,
-    cart: Cart,
+    cart: Cart | CartView,
     offer: CartOffer,
     language: str,
     *,
     channel: str | None = None,
     order_id: int | None = None,
     taken: bool | None = None,
-) -> InsuranceEvent:
-    event = InsuranceEvent(
-        kind=kind,
-        cart_id=cart.id,
-        order_id=order_id,
-        config_version=offer.rules.version,
-        display_mode=offer.mode.value,
-        channel=channel,
-        language=language,
-        currency=offer.premium.currency,
-        insured_total_minor=offer.quote.insured_total.minor,
-        premium_minor=offer.premium.minor,
-        taken=taken,
+) -> None:
+    """One event of the offer's life (one INSERT, no object to track)."""
+    session.connection().execute(
+        _INSERT_EVENT,
+        {
+            "at": utcnow(),
+            "kind": kind,
+            "cart_id": cart.id,
+            "order_id": order_id,
+            "config_version": offer.rules.version,
+            "display_mode": offer.mode.value,
+            "channel": channel,
+            "language": language,
+            "currency": offer.premium.currency,
+            "insured_total_minor": offer.quote.insured_total.minor,
+            "premium_minor": offer.premium.minor,
+            "taken": taken,
+        },
     )
-    session.add(event)
-    return event
 
 
-def note_shown(session: Session, cart: Cart, offer: CartOffer, language: str) -> bool:
+def note_shown(session: Session, cart: CartView, offer: CartOffer, language: str) -> CartView:
     """Record that the offer was shown, once per cart and configuration version.
 
-    Returns whether something was recorded (and needs committing).
+    Returns the cart as it now stands (the same object when nothing was recorded).
     """
     if cart.offer_seen_version == offer.rules.version:
-        return False
-    cart.offer_seen_version = offer.rules.version
+        return cart
     record(session, "offered", cart, offer, language)
-    return True
+    return update_cart(session, cart, offer_seen_version=offer.rules.version)
 
 
 def choose(
-    session: Session, cart: Cart, offer: CartOffer, taken: bool, channel: str, language: str
-) -> None:
+    session: Session, cart: CartView, offer: CartOffer, taken: bool, channel: str, language: str
+) -> CartView:
     """Keep the customer's explicit answer; it survives later cart changes.
 
     :raises ValueError: for an unknown channel.
@@ -147,25 +172,26 @@ def choose(
         raise ValueError(channel)
     answer = "yes" if taken else "no"
     if cart.insurance_choice == answer and cart.insurance_channel == channel:
-        return
-    cart.insurance_choice = answer
-    cart.insurance_channel = channel
+        return cart
     record(session, "taken" if taken else "declined", cart, offer, language, channel=channel)
+    return update_cart(session, cart, insurance_choice=answer, insurance_channel=channel)
 
 
-def show_popup(session: Session, cart: Cart, offer: CartOffer, language: str) -> None:
+def show_popup(session: Session, cart: CartView, offer: CartOffer, language: str) -> CartView:
     """The last-chance offer is being shown: it is shown at most once per checkout."""
-    if not cart.popup_shown:
-        cart.popup_shown = True
-        record(session, "popup-shown", cart, offer, language, channel="popup")
+    if cart.popup_shown:
+        return cart
+    record(session, "popup-shown", cart, offer, language, channel="popup")
+    return update_cart(session, cart, popup_shown=True)
 
 
 def answer_popup(
-    session: Session, cart: Cart, offer: CartOffer, accepted: bool, language: str
-) -> None:
+    session: Session, cart: CartView, offer: CartOffer, accepted: bool, language: str
+) -> CartView:
     """The customer answered the last-chance offer (dialog, or page without JavaScript)."""
-    show_popup(session, cart, offer, language)
+    cart = show_popup(session, cart, offer, language)
     kind = "popup-accepted" if accepted else "popup-declined"
     record(session, kind, cart, offer, language, channel="popup")
     if accepted:
-        choose(session, cart, offer, True, "popup", language)
+        cart = choose(session, cart, offer, True, "popup", language)
+    return cart

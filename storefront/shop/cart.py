@@ -19,7 +19,9 @@ from storefront.services.errors import (
 )
 from storefront.shop.forms import QUANTITY_MESSAGE, ActionForm, AddToCartForm, QuantityForm
 from storefront.web.cart_session import (
+    cart_changed,
     cart_for_update,
+    cart_state,
     current_cart,
     current_priced_cart,
     forget_priced_cart,
@@ -27,6 +29,7 @@ from storefront.web.cart_session import (
     shop_settings,
 )
 from storefront.web.i18n import current_language
+from storefront.web.page_cache import cached_render
 from storefront.web.redirects import safe_next
 from storefront.web.templating import render
 
@@ -69,18 +72,18 @@ def _message_for(exc: Exception) -> str:
 def note_offer_shown() -> None:
     """Record that the visitor saw the offer (once per cart and configuration version)."""
     priced = current_priced_cart()
-    if (
-        priced is not None
-        and priced.offer is not None
-        and insurance.note_shown(db.session, priced.cart, priced.offer, current_language())
-    ):
+    if priced is None or priced.offer is None:
+        return
+    seen = insurance.note_shown(db.session, priced.cart, priced.offer, current_language())
+    if seen is not priced.cart:
         db.session.commit()
+        cart_changed(seen)
 
 
 @bp.get("")
 def show() -> Response:
     note_offer_shown()
-    return _render_cart()
+    return cached_render(cart_state(), _render_cart)
 
 
 def _varied(response: Response) -> Response:
@@ -94,7 +97,7 @@ def insurance_block() -> Response:
     """The insurance block alone (htmx), or the cart page."""
     if not htmx:
         return _varied(redirect(url_for("cart.show")))
-    return render("cart/_insurance.html", **cart_context())
+    return cached_render(cart_state(), lambda: render("cart/_insurance.html", **cart_context()))
 
 
 @bp.post("/insurance")
@@ -119,11 +122,18 @@ def insurance_choose() -> Response:
         return redirect(back)
     offer = priced.offer
     channel = "must-answer" if offer.mode is DisplayMode.MUST_ANSWER else "cart"
-    insurance.choose(db.session, priced.cart, offer, "yes" in answers, channel, current_language())
+    chosen = insurance.choose(
+        db.session, priced.cart, offer, "yes" in answers, channel, current_language()
+    )
     db.session.commit()
-    forget_priced_cart()
+    cart_changed(chosen)
     if htmx:
-        return render("cart/_insurance.html", oob_totals=True, next_page=back, **cart_context())
+        return cached_render(
+            ("chosen", back, cart_state()),
+            lambda: render(
+                "cart/_insurance.html", oob_totals=True, next_page=back, **cart_context()
+            ),
+        )
     flash(_("Your insurance choice is saved."), "success")
     return redirect(back)
 
@@ -148,7 +158,9 @@ def terms() -> Response:
         if offer is not None
         else settings.name(current_language(), shop_settings().default_language)
     )
-    return render("cart/_terms.html", terms_url=url, insurance_name=name)
+    return cached_render(
+        cart_state(), lambda: render("cart/_terms.html", terms_url=url, insurance_name=name)
+    )
 
 
 @bp.post("/add")

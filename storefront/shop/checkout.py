@@ -69,7 +69,7 @@ def submit() -> Response:
     answer = POPUP_ANSWERS.get(request.form.get("popup", ""))
     if offer is not None and offer.last_chance_due and answer is not None:
         # The dialog was shown and answered: keep that even if the details need fixing.
-        insurance.answer_popup(db.session, cart, offer, answer, current_language())
+        insurance.answer_popup(db.session, priced.cart, offer, answer, current_language())
         db.session.commit()
         forget_priced_cart()
         offer = current_priced_cart().offer
@@ -81,7 +81,7 @@ def submit() -> Response:
         db.session.commit()
         return _render(form, 422, insurance_error=_not_answered())
     if offer is not None and offer.last_chance_due:
-        insurance.show_popup(db.session, cart, offer, current_language())
+        insurance.show_popup(db.session, current_priced_cart().cart, offer, current_language())
         db.session.commit()
         return redirect(url_for("checkout.last_chance"))
     return _pay()

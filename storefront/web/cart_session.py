@@ -1,16 +1,28 @@
-"""The visitor's cart: a server-side row referenced by a token in the signed session cookie."""
+"""The visitor's cart: a server-side row referenced by a token in the signed session cookie.
+
+Pages read the cart as a ``CartView`` (one statement); changes to its lines load the ORM
+``Cart``. The active insurance configuration is kept per worker by its identity (version and
+last change), which every request reads from the database, so a change made through any
+instance is seen at once.
+"""
 
 from __future__ import annotations
 
-from flask import current_app, g, session
+from collections import OrderedDict
+from datetime import datetime
+
+from flask import Flask, current_app, g, session
 
 from storefront.extensions import db
 from storefront.models import Cart, InsuranceSettings
 from storefront.services.cart import PricedCart, find_open_cart, new_cart, price_cart
-from storefront.services.insurance import active_settings
+from storefront.services.cart_view import CartView, load_cart_view
+from storefront.services.insurance import active_identity, detached_settings
 from storefront.services.settings import ShopSettings
+from storefront.web.lru import LRU
 
 SESSION_KEY = "cart"
+_UNSET = object()
 
 
 def shop_settings() -> ShopSettings:
@@ -18,9 +30,17 @@ def shop_settings() -> ShopSettings:
 
 
 def current_cart() -> Cart | None:
+    """The ORM cart, for changes to its lines and for checkout."""
     if "cart" not in g:
         g.cart = find_open_cart(db.session, session.get(SESSION_KEY))
     return g.cart
+
+
+def current_cart_view() -> CartView | None:
+    """The cart as pages show it, read once per request."""
+    if "cart_view" not in g:
+        g.cart_view = load_cart_view(db.session, session.get(SESSION_KEY))
+    return g.cart_view
 
 
 def cart_for_update() -> Cart:
@@ -31,33 +51,86 @@ def cart_for_update() -> Cart:
         session[SESSION_KEY] = cart.token
         session.permanent = True
         g.cart = cart
-        g.pop("priced_cart", None)
+        forget_priced_cart()
     return cart
 
 
+class SettingsCache:
+    """The active insurance configuration of this worker, by identity (a few kept)."""
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[int, datetime], InsuranceSettings] = OrderedDict()
+
+    def get(self, identity: tuple[int, datetime] | None) -> InsuranceSettings | None:
+        if identity is None:
+            return None
+        settings = self._entries.get(identity)
+        if settings is None:
+            settings = detached_settings(db.session)
+            if settings is None or (settings.version, settings.updated_at) != identity:
+                return settings  # changed since the identity was read: use it, keep nothing
+            self._entries[identity] = settings
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return settings
+
+
 def insurance_settings() -> InsuranceSettings | None:
-    """The active insurance configuration, read once per request (None when switched off)."""
-    if "insurance_settings" not in g:
-        g.insurance_settings = active_settings(db.session)
-    return g.insurance_settings
+    """The active insurance configuration, once per request (None when switched off)."""
+    settings = g.get("insurance_settings", _UNSET)
+    if settings is _UNSET:
+        view = current_cart_view()
+        identity = view.insurance if view is not None else active_identity(db.session)
+        settings = current_app.extensions["insurance_settings_cache"].get(identity)
+        g.insurance_settings = settings
+    return settings
+
+
+def cart_state() -> tuple[CartView | None, tuple[int, datetime] | None]:
+    """Everything the cart's pages show, as one hashable key: the cart as stored and the
+    identity of the insurance configuration."""
+    settings = insurance_settings()
+    return current_cart_view(), (settings.version, settings.updated_at) if settings else None
 
 
 def current_priced_cart() -> PricedCart | None:
-    """The visitor's cart priced by the server, with its insurance offer, once per request."""
+    """The visitor's cart priced by the server, with its insurance offer, once per request.
+
+    Pricing is a pure function of the cart as stored and the configuration: equal states are
+    priced once per worker.
+    """
     if "priced_cart" not in g:
-        cart = current_cart()
-        g.priced_cart = (
-            price_cart(cart, shop_settings().delivery_fee, insurance_settings()) if cart else None
-        )
+        priced = None
+        if current_cart_view() is not None:
+            state = cart_state()
+            cache = current_app.extensions["priced_carts"]
+            priced = cache.get(state)
+            if priced is None:
+                priced = price_cart(state[0], shop_settings().delivery_fee, insurance_settings())
+                cache.put(state, priced)
+        g.priced_cart = priced
     return g.priced_cart
 
 
+def cart_changed(view: CartView) -> None:
+    """A change made through ``CartView`` statements: price the new view next time."""
+    g.cart_view = view
+    g.pop("priced_cart", None)
+
+
 def forget_priced_cart() -> None:
-    """After a change, the next read prices the cart again."""
+    """After a change, the next read loads and prices the cart again."""
+    g.pop("cart_view", None)
     g.pop("priced_cart", None)
 
 
 def forget_cart() -> None:
     session.pop(SESSION_KEY, None)
     g.pop("cart", None)
-    g.pop("priced_cart", None)
+    forget_priced_cart()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["insurance_settings_cache"] = SettingsCache()
+    app.extensions["priced_carts"] = LRU(app.config["STOREFRONT_PAGE_CACHE_SIZE"])

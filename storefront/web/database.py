@@ -16,8 +16,11 @@ def configure_engine(engine: Engine) -> None:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # Foreign keys are off by default in SQLite; WAL lets readers and one writer share the file;
-    # the busy timeout makes two app workers wait for each other instead of failing.
+    # the busy timeout makes two app workers wait for each other instead of failing. In WAL
+    # mode, synchronous=NORMAL syncs at checkpoints instead of at every commit: the database
+    # stays consistent after a crash, and a commit costs microseconds instead of a disk flush.
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()

@@ -1,0 +1,196 @@
+"""The cart as the pages read it: one statement, plain immutable values.
+
+Showing a cart is the hottest path of the shop (every change re-renders it), so it does not go
+through the ORM: one joined SELECT brings the cart, its lines, their products and families, and
+the identity of the active insurance configuration. The result is hashable, so it doubles as the
+key of everything derived from it (prices, the offer, the rendered HTML). Changes go through the
+ORM (``storefront.services.cart``) or through the few statements below.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Text, and_, bindparam, cast, select, update
+from sqlalchemy.orm import Session, attributes
+
+from storefront.domain.money import Money
+from storefront.models import Cart, CartLine, Family, InsuranceSettings, Product
+from storefront.models.base import localized, utcnow
+from storefront.models.insurance import SETTINGS_ID
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyView:
+    id: int
+    names_json: str
+
+    def name(self, language: str, fallback: str) -> str:
+        return localized(json.loads(self.names_json), language, fallback)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductView:
+    id: int
+    family: FamilyView
+    names_json: str
+    currency: str
+    price_minor: int
+    fee_minor: int
+    starts_at: datetime | None
+    venue: str | None
+    stock: int | None
+    shipped: bool
+
+    @property
+    def family_id(self) -> int:
+        return self.family.id
+
+    @property
+    def price(self) -> Money:
+        return Money.from_minor(self.price_minor, self.currency)
+
+    @property
+    def fee(self) -> Money:
+        return Money.from_minor(self.fee_minor, self.currency)
+
+    def name(self, language: str, fallback: str) -> str:
+        return localized(json.loads(self.names_json), language, fallback)
+
+
+@dataclass(frozen=True, slots=True)
+class LineView:
+    product: ProductView
+    quantity: int
+
+    @property
+    def product_id(self) -> int:
+        return self.product.id
+
+
+@dataclass(frozen=True, slots=True)
+class CartView:
+    """An open cart as stored; equal views render equal pages."""
+
+    id: int
+    token: str
+    customer_json: str | None
+    insurance_choice: str | None
+    insurance_channel: str | None
+    popup_shown: bool
+    offer_seen_version: int | None
+    lines: tuple[LineView, ...]
+    # (version, last change) of the active insurance configuration; None when switched off.
+    insurance: tuple[int, datetime] | None
+
+    @property
+    def customer(self) -> dict[str, str] | None:
+        return json.loads(self.customer_json) if self.customer_json else None
+
+
+def insurance_identity_columns() -> tuple[Any, Any]:
+    """The active configuration's version and last change, as scalar subqueries."""
+    active = and_(InsuranceSettings.id == SETTINGS_ID, InsuranceSettings.active.is_(True))
+    return (
+        select(InsuranceSettings.version).where(active).scalar_subquery(),
+        select(InsuranceSettings.updated_at).where(active).scalar_subquery(),
+    )
+
+
+def _cart_view_query() -> Any:
+    version, changed = insurance_identity_columns()
+    return (
+        select(
+            Cart.id,
+            Cart.token,
+            cast(Cart.customer, Text).label("customer"),
+            Cart.insurance_choice,
+            Cart.insurance_channel,
+            Cart.popup_shown,
+            Cart.offer_seen_version,
+            version.label("insurance_version"),
+            changed.label("insurance_changed"),
+            CartLine.quantity,
+            Product.id.label("product_id"),
+            Family.id.label("family_id"),
+            cast(Family.names, Text).label("family_names"),
+            cast(Product.names, Text).label("product_names"),
+            Product.currency,
+            Product.price_minor,
+            Product.fee_minor,
+            Product.starts_at,
+            Product.venue,
+            Product.stock,
+            Product.shipped,
+        )
+        .select_from(Cart)
+        .outerjoin(CartLine, CartLine.cart_id == Cart.id)
+        .outerjoin(Product, Product.id == CartLine.product_id)
+        .outerjoin(Family, Family.id == Product.family_id)
+        .where(Cart.token == bindparam("token"), Cart.status == "open")
+        .order_by(CartLine.id)
+    )
+
+
+# Built once: executing the same statement object skips building and keying it again.
+_QUERY = _cart_view_query()
+
+
+def load_cart_view(session: Session, token: str | None) -> CartView | None:
+    """The open cart with this token, or None (one statement)."""
+    if not token:
+        return None
+    rows = session.connection().execute(_QUERY, {"token": token}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    lines = tuple(
+        LineView(
+            ProductView(
+                id=row[10],
+                family=FamilyView(row[11], row[12]),
+                names_json=row[13],
+                currency=row[14],
+                price_minor=row[15],
+                fee_minor=row[16],
+                starts_at=row[17],
+                venue=row[18],
+                stock=row[19],
+                shipped=row[20],
+            ),
+            row[9],
+        )
+        for row in rows
+        if row[10] is not None
+    )
+    return CartView(
+        id=first[0],
+        token=first[1],
+        customer_json=first[2] if first[2] not in (None, "null") else None,
+        insurance_choice=first[3],
+        insurance_channel=first[4],
+        popup_shown=bool(first[5]),
+        offer_seen_version=first[6],
+        lines=lines,
+        insurance=(first[7], first[8]) if first[7] is not None else None,
+    )
+
+
+_UPDATE = update(Cart.__table__).where(Cart.__table__.c.id == bindparam("cart_id"))
+
+
+def update_cart(session: Session, cart: CartView, **values: Any) -> CartView:
+    """Change columns of the cart row in one UPDATE; returns the view as it now stands.
+
+    A ``Cart`` already loaded in the session gets the same values, so ORM code later in the
+    request does not work from the old ones.
+    """
+    session.connection().execute(_UPDATE, {"cart_id": cart.id, **values, "updated_at": utcnow()})
+    loaded = session.identity_map.get(session.identity_key(Cart, cart.id))
+    if loaded is not None:
+        for name, value in values.items():
+            attributes.set_committed_value(loaded, name, value)
+    return replace(cart, **values)

@@ -1,0 +1,91 @@
+"""Rendered pages kept per worker, keyed by everything they show.
+
+The cart is rendered on every change and viewed again and again; rendering it (templates,
+translations, money formatting) costs far more than reading it. A view that can describe its
+whole state as a hashable key (the cart as stored, the configuration's identity) renders once
+per state and language, then serves the same bytes.
+
+What is never cached: responses for signed-in staff (their pages show who they are), requests
+with flashed messages waiting (they are shown once), and anything but a 200. The CSRF token is
+per visitor: pages are rendered with a placeholder and the visitor's own token goes in at
+serving time.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+from flask import Flask, Response, current_app, g, request, session
+from flask_wtf.csrf import generate_csrf
+
+from storefront.extensions import htmx
+from storefront.web.i18n import current_language
+from storefront.web.lru import LRU
+
+
+@dataclass(frozen=True, slots=True)
+class CachedPage:
+    body: bytes
+    mimetype: str
+    vary: tuple[str, ...]
+
+
+class PageCache(LRU[Hashable, CachedPage]):
+    """Rendered pages, and the placeholder their CSRF tokens were rendered with."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.placeholder = "csrf" + secrets.token_hex(16)
+
+
+def page_cache() -> PageCache:
+    return current_app.extensions["page_cache"]
+
+
+def _cacheable() -> bool:
+    return page_cache().size > 0 and "_flashes" not in session and "_user_id" not in session
+
+
+def cached_render(state: Hashable, render: Callable[[], Response]) -> Response:
+    """``render()``'s response for this state, rendered once per state, page and language."""
+    if not _cacheable():
+        return render()
+    cache = page_cache()
+    key = (
+        request.method,
+        request.full_path,
+        bool(htmx),
+        current_language(),
+        state,
+    )
+    page = cache.get(key)
+    if page is None:
+        field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        own_token = g.pop(field, None)
+        setattr(g, field, cache.placeholder)
+        try:
+            response = render()
+        finally:
+            g.pop(field, None)
+            if own_token is not None:
+                setattr(g, field, own_token)
+        if response.status_code != 200 or response.direct_passthrough or "_flashes" in session:
+            return _with_token(response, cache.placeholder)
+        page = CachedPage(response.get_data(), response.mimetype, tuple(response.vary))
+        cache.put(key, page)
+    response = Response(page.body, mimetype=page.mimetype)
+    response.vary.update(page.vary)
+    return _with_token(response, cache.placeholder)
+
+
+def _with_token(response: Response, placeholder: str) -> Response:
+    body = response.get_data()
+    if placeholder.encode() in body:
+        response.set_data(body.replace(placeholder.encode(), generate_csrf().encode()))
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["page_cache"] = PageCache(app.config["STOREFRONT_PAGE_CACHE_SIZE"])
