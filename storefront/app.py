@@ -59,9 +59,18 @@ def register_extensions(app: Flask) -> None:
 
 def register_web(app: Flask) -> None:
     from storefront.services.settings import ShopSettings
-    from storefront.web import cart_session, errors, i18n, page_cache, security, templating
+    from storefront.web import (
+        cart_session,
+        errors,
+        i18n,
+        page_cache,
+        security,
+        sessions,
+        templating,
+    )
 
     app.extensions["shop_settings"] = ShopSettings.from_config(app.config)
+    sessions.init_app(app)
     cart_session.init_app(app)
     page_cache.init_app(app)
     security.init_app(app)

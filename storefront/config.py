@@ -56,7 +56,6 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "MAIL_USE_SSL": False,
         "MAIL_FROM": "shop@localhost",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'storefront.db'}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent.parent / "translations"),
         "BABEL_DEFAULT_LOCALE": "en",
         "SESSION_COOKIE_HTTPONLY": True,
@@ -88,6 +87,12 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
     if config["STOREFRONT_DEFAULT_LANGUAGE"] not in LANGUAGES:
         raise ValueError(f"STOREFRONT_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
     config["BABEL_DEFAULT_LOCALE"] = config["STOREFRONT_DEFAULT_LANGUAGE"]
+    # A database server may drop idle connections: test each one as it leaves the pool. A
+    # SQLite file cannot, and the test would cost a statement per request.
+    config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS",
+        {} if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") else {"pool_pre_ping": True},
+    )
     if config["STOREFRONT_ENV"] == "production":
         config["SESSION_COOKIE_SECURE"] = True
     if not config.get("SECRET_KEY"):

@@ -10,7 +10,7 @@ ORM (``storefront.services.cart``) or through the few statements below.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -85,6 +85,30 @@ class CartView:
     lines: tuple[LineView, ...]
     # (version, last change) of the active insurance configuration; None when switched off.
     insurance: tuple[int, datetime] | None
+    # Views are cache keys, looked up several times per request: hashed once.
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "_hash",
+            hash(
+                (
+                    self.id,
+                    self.token,
+                    self.customer_json,
+                    self.insurance_choice,
+                    self.insurance_channel,
+                    self.popup_shown,
+                    self.offer_seen_version,
+                    self.lines,
+                    self.insurance,
+                )
+            ),
+        )
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @property
     def customer(self) -> dict[str, str] | None:

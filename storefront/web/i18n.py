@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import format_datetime as flask_format_datetime
 from flask_babel import get_locale
 
@@ -30,7 +30,12 @@ def select_locale() -> str:
 
 
 def current_language() -> str:
-    return str(get_locale().language) if get_locale() else "en"
+    """The request's language code, worked out once per request."""
+    language = g.get("language")
+    if language is None:
+        locale = get_locale()
+        language = g.language = str(locale.language) if locale else "en"
+    return language
 
 
 def format_money(value: Money) -> str:

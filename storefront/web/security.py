@@ -3,6 +3,7 @@ gets in, and every response, from the first page on, carries the security header
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import chain
 from typing import Any
 
@@ -28,6 +29,7 @@ BASE_CSP = {
 }
 
 
+@lru_cache(maxsize=64)
 def content_security_policy(frame_sources: tuple[str, ...] = ()) -> str:
     directives = dict(BASE_CSP)
     if frame_sources:
@@ -76,12 +78,23 @@ def _frame_sources() -> tuple[str, ...]:
 
 def _security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", content_security_policy(_frame_sources()))
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if current_app.config["STOREFRONT_ENV"] == "production":
-        headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+    present = {name.lower() for name in headers.keys()}  # noqa: SIM118 (Headers are a list)
+    if "content-security-policy" not in present:
+        headers["Content-Security-Policy"] = content_security_policy(_frame_sources())
+    extra = _STATIC_HEADERS[current_app.config["STOREFRONT_ENV"] == "production"]
+    headers.extend([(name, value) for name, value in extra if name.lower() not in present])
     return response
+
+
+_COMMON_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+# Indexed by "in production": HSTS only where the shop is served over HTTPS.
+_STATIC_HEADERS = (
+    _COMMON_HEADERS,
+    (*_COMMON_HEADERS, ("Strict-Transport-Security", "max-age=63072000; includeSubDomains")),
+)

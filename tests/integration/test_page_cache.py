@@ -57,9 +57,7 @@ def test_a_price_change_shows_at_the_next_view(client, shop):
     assert "€50.00" in page and "€45.00" not in page
 
 
-def test_a_configuration_saved_by_another_instance_shows_at_the_next_view(
-    client, shop, make_app
-):
+def test_a_configuration_saved_by_another_instance_shows_at_the_next_view(client, shop, make_app):
     add(client, jazz(shop), 2)  # 94.00
     assert '<span data-testid="insurance-premium">€4.90</span>' in cart_page(client)
     set_tiers(make_app(), ("20.00", "7.00"))  # another worker or server saves new tiers

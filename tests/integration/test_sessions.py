@@ -1,0 +1,53 @@
+"""The session cookie is sent again when the session changes or is a day old, not always."""
+
+from __future__ import annotations
+
+import time
+
+import itsdangerous.timed
+
+from tests.integration.helpers import add
+from tests.integration.test_offer import jazz
+
+
+def cookie_header(response) -> str | None:
+    return next(
+        (v for v in response.headers.getlist("Set-Cookie") if "storefront_session=" in v), None
+    )
+
+
+def test_an_unchanged_session_is_not_signed_again(client, shop):
+    add(client, jazz(shop))
+    client.get("/cart")  # shows the flashed message: the session changes
+    response = client.get("/cart")
+    assert cookie_header(response) is None
+    assert "Cookie" in response.headers["Vary"]
+
+
+def test_a_cookie_signed_over_a_day_ago_is_renewed_for_thirty_more_days(client, shop, monkeypatch):
+    two_days_ago = time.time() - 2 * 86400
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: two_days_ago)
+    add(client, jazz(shop))
+    client.get("/cart")
+    monkeypatch.undo()
+    renewed = cookie_header(client.get("/cart"))
+    assert renewed is not None and "Expires=" in renewed
+    assert cookie_header(client.get("/cart")) is None  # renewed just now
+    assert "Jazz by the Lake" in client.get("/cart").get_data(as_text=True)  # same cart
+
+
+def test_a_cookie_older_than_its_lifetime_or_forged_starts_a_new_session(client, shop, monkeypatch):
+    long_ago = time.time() - 31 * 86400
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: long_ago)
+    add(client, jazz(shop))
+    monkeypatch.undo()
+    assert "Your cart is empty." in client.get("/cart").get_data(as_text=True)
+    add(client, jazz(shop))
+    client.get("/cart")
+    value = client.get_cookie("storefront_session", domain="shop.test").value
+    client.set_cookie(
+        "storefront_session",
+        value[:-2] + ("AA" if value[-2:] != "AA" else "BB"),
+        domain="shop.test",
+    )
+    assert "Your cart is empty." in client.get("/cart").get_data(as_text=True)
