@@ -61,6 +61,7 @@ def register_web(app: Flask) -> None:
     from storefront.services.settings import ShopSettings
     from storefront.web import (
         cart_session,
+        csrf_tokens,
         errors,
         i18n,
         page_cache,
@@ -71,6 +72,7 @@ def register_web(app: Flask) -> None:
 
     app.extensions["shop_settings"] = ShopSettings.from_config(app.config)
     sessions.init_app(app)
+    csrf_tokens.init_app(app)
     cart_session.init_app(app)
     page_cache.init_app(app)
     security.init_app(app)

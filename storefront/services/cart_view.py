@@ -21,6 +21,7 @@ from storefront.domain.money import Money
 from storefront.models import Cart, CartLine, Family, InsuranceSettings, Product
 from storefront.models.base import localized, utcnow
 from storefront.models.insurance import SETTINGS_ID
+from storefront.services.driver_sql import DriverStatement
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,15 +160,14 @@ def _cart_view_query() -> Any:
     )
 
 
-# Built once: executing the same statement object skips building and keying it again.
-_QUERY = _cart_view_query()
+_QUERY = DriverStatement(_cart_view_query())
 
 
 def load_cart_view(session: Session, token: str | None) -> CartView | None:
     """The open cart with this token, or None (one statement)."""
     if not token:
         return None
-    rows = session.connection().execute(_QUERY, {"token": token}).all()
+    rows = _QUERY.run(session, {"token": token})
     if not rows:
         return None
     first = rows[0]
@@ -203,7 +203,21 @@ def load_cart_view(session: Session, token: str | None) -> CartView | None:
     )
 
 
-_UPDATE = update(Cart.__table__).where(Cart.__table__.c.id == bindparam("cart_id"))
+_UPDATES: dict[frozenset[str], DriverStatement] = {}
+
+
+def _update_statement(names: frozenset[str]) -> DriverStatement:
+    """UPDATE carts SET <names>, updated_at WHERE id = :cart_id (one per set of columns)."""
+    statement = _UPDATES.get(names)
+    if statement is None:
+        table = Cart.__table__
+        columns = {*names, "updated_at"}
+        statement = _UPDATES[names] = DriverStatement(
+            update(table)
+            .where(table.c.id == bindparam("cart_id"))
+            .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in columns})
+        )
+    return statement
 
 
 def update_cart(session: Session, cart: CartView, **values: Any) -> CartView:
@@ -212,7 +226,10 @@ def update_cart(session: Session, cart: CartView, **values: Any) -> CartView:
     A ``Cart`` already loaded in the session gets the same values, so ORM code later in the
     request does not work from the old ones.
     """
-    session.connection().execute(_UPDATE, {"cart_id": cart.id, **values, "updated_at": utcnow()})
+    params = {f"new_{name}": value for name, value in values.items()}
+    _update_statement(frozenset(values)).run(
+        session, {**params, "new_updated_at": utcnow(), "cart_id": cart.id}
+    )
     loaded = session.identity_map.get(session.identity_key(Cart, cart.id))
     if loaded is not None:
         for name, value in values.items():

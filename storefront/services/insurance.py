@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from storefront.domain.cart import PricedLine
@@ -20,6 +20,7 @@ from storefront.models import Cart, InsuranceEvent, InsuranceSettings
 from storefront.models.base import utcnow
 from storefront.models.insurance import SETTINGS_ID
 from storefront.services.cart_view import CartView, insurance_identity_columns, update_cart
+from storefront.services.driver_sql import DriverStatement
 
 CHANNELS = ("cart", "popup", "must-answer")
 
@@ -116,7 +117,28 @@ def offer_for(
     )
 
 
-_INSERT_EVENT = insert(InsuranceEvent.__table__)
+_EVENT_COLUMNS = (
+    "at",
+    "kind",
+    "cart_id",
+    "order_id",
+    "config_version",
+    "display_mode",
+    "channel",
+    "language",
+    "currency",
+    "insured_total_minor",
+    "premium_minor",
+    "taken",
+)
+_INSERT_EVENT = DriverStatement(
+    insert(InsuranceEvent.__table__).values(
+        {
+            name: bindparam(name + "_", type_=InsuranceEvent.__table__.c[name].type)
+            for name in _EVENT_COLUMNS
+        }
+    )
+)
 
 
 def record(
@@ -131,23 +153,21 @@ def record(
     taken: bool | None = None,
 ) -> None:
     """One event of the offer's life (one INSERT, no object to track)."""
-    session.connection().execute(
-        _INSERT_EVENT,
-        {
-            "at": utcnow(),
-            "kind": kind,
-            "cart_id": cart.id,
-            "order_id": order_id,
-            "config_version": offer.rules.version,
-            "display_mode": offer.mode.value,
-            "channel": channel,
-            "language": language,
-            "currency": offer.premium.currency,
-            "insured_total_minor": offer.quote.insured_total.minor,
-            "premium_minor": offer.premium.minor,
-            "taken": taken,
-        },
-    )
+    values = {
+        "at": utcnow(),
+        "kind": kind,
+        "cart_id": cart.id,
+        "order_id": order_id,
+        "config_version": offer.rules.version,
+        "display_mode": offer.mode.value,
+        "channel": channel,
+        "language": language,
+        "currency": offer.premium.currency,
+        "insured_total_minor": offer.quote.insured_total.minor,
+        "premium_minor": offer.premium.minor,
+        "taken": taken,
+    }
+    _INSERT_EVENT.run(session, {name + "_": value for name, value in values.items()})
 
 
 def note_shown(session: Session, cart: CartView, offer: CartOffer, language: str) -> CartView:

@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 
+from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency
 from flask import Flask, current_app, g, request, session
@@ -18,15 +19,19 @@ from storefront.domain.money import Money
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch", "it": "Italiano"}
 
 
-def select_locale() -> str:
+# Parsed once: Flask-Babel takes a Locale as it is, where it would parse a code per request.
+LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
+
+
+def select_locale() -> Locale:
     """The remembered choice, else the browser's first supported language, else the default."""
     chosen = session.get("lang")
-    if chosen in LANGUAGES:
-        return chosen
-    return (
-        request.accept_languages.best_match(LANGUAGES)
-        or current_app.config["STOREFRONT_DEFAULT_LANGUAGE"]
-    )
+    if chosen not in LANGUAGES:
+        chosen = (
+            request.accept_languages.best_match(LANGUAGES)
+            or current_app.config["STOREFRONT_DEFAULT_LANGUAGE"]
+        )
+    return LOCALES[chosen]
 
 
 def current_language() -> str:

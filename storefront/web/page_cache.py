@@ -18,9 +18,9 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, g, request, session
-from flask_wtf.csrf import generate_csrf
 
 from storefront.extensions import htmx
+from storefront.web.csrf_tokens import visitor_token
 from storefront.web.i18n import current_language
 from storefront.web.lru import LRU
 
@@ -83,7 +83,7 @@ def cached_render(state: Hashable, render: Callable[[], Response]) -> Response:
 def _with_token(response: Response, placeholder: str) -> Response:
     body = response.get_data()
     if placeholder.encode() in body:
-        response.set_data(body.replace(placeholder.encode(), generate_csrf().encode()))
+        response.set_data(body.replace(placeholder.encode(), visitor_token().encode()))
     return response
 
 
