@@ -51,3 +51,20 @@ def test_a_cookie_older_than_its_lifetime_or_forged_starts_a_new_session(client,
         domain="shop.test",
     )
     assert "Your cart is empty." in client.get("/cart").get_data(as_text=True)
+
+
+def test_a_cookie_checked_before_still_expires_after_its_lifetime(client, shop, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    import storefront.web.sessions as sessions
+
+    add(client, jazz(shop))
+    assert "Jazz by the Lake" in client.get("/cart").get_data(as_text=True)  # checked, kept
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.now(UTC) + timedelta(days=31)
+
+    monkeypatch.setattr(sessions, "datetime", Later)
+    assert "Your cart is empty." in client.get("/cart").get_data(as_text=True)
