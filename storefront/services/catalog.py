@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session, selectinload
 
 from storefront.models import Family, Product
+from storefront.services.driver_sql import DriverStatement
 from storefront.services.errors import ProductNotFound
+
+# Everything the catalogue page shows, in one statement: its result is the page's cache key.
+_CATALOGUE_STATE = DriverStatement(
+    select(
+        Family.id,
+        Family.position,
+        cast(Family.names, Text).label("family_names"),
+        Product.id.label("product_id"),
+        cast(Product.names, Text).label("product_names"),
+        Product.currency,
+        Product.price_minor,
+        Product.fee_minor,
+        Product.starts_at,
+        Product.venue,
+        Product.stock,
+        Product.shipped,
+        Product.active,
+    )
+    .select_from(Family)
+    .outerjoin(Product, Product.family_id == Family.id)
+    .order_by(Family.id, Product.id)
+)
+
+
+def catalogue_state(session: Session) -> tuple[tuple[Any, ...], ...]:
+    """The families and products as stored, as one hashable value (one statement)."""
+    return tuple(_CATALOGUE_STATE.run(session, {}))
 
 
 def families_with_products(session: Session) -> list[Family]:

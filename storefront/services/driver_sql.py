@@ -32,7 +32,8 @@ class _Compiled:
     # Values of the statement's own literals ("open" in status = 'open'), processed.
     literals: Mapping[str, Any]
     binds: Mapping[str, Processor]
-    results: tuple[Processor, ...]
+    # (column index, processor) of the result columns that need converting.
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
 class DriverStatement:
@@ -56,14 +57,15 @@ class DriverStatement:
                 if not bind.required and bind.callable is None and bind.value is not None
             }
             columns = getattr(self.statement, "selected_columns", ())
+            processors = [
+                c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
+            ]
             compiled = _Compiled(
                 sql=sql.string,
                 order=tuple(sql.positiontup) if sql.positional else None,
                 literals=literals,
                 binds=binds,
-                results=tuple(
-                    c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
-                ),
+                results=tuple((i, p) for i, p in enumerate(processors) if p is not None),
             )
             self._compiled[dialect.name] = compiled
         return compiled
@@ -98,13 +100,15 @@ class DriverStatement:
             ) from error
         finally:
             cursor.close()
-        processors = compiled.results
-        if not rows or not any(processors):
+        if not compiled.results:
             return rows
-        return [
-            tuple(p(v) if p is not None else v for p, v in zip(processors, row, strict=True))
-            for row in rows
-        ]
+        converted = []
+        for row in rows:
+            values = list(row)
+            for index, processor in compiled.results:
+                values[index] = processor(values[index])
+            converted.append(tuple(values))
+        return converted
 
 
 def _process(processor: Processor, value: Any) -> Any:

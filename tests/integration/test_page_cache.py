@@ -124,3 +124,29 @@ def test_the_cache_can_be_switched_off(make_app, database_url):
     add(client, jazz(app))
     assert "Jazz by the Lake" in cart_page(client) and "Jazz by the Lake" in cart_page(client)
     assert len(app.extensions["page_cache"]) == 0
+
+
+def test_the_catalogue_shows_stock_and_cart_changes_at_once(client, shop):
+    from storefront.extensions import db
+
+    def catalogue() -> str:
+        return client.get("/", headers=EN).get_data(as_text=True)
+
+    jazz_id = jazz(shop)
+    assert "0 items" in catalogue()
+    with shop.app_context():
+        db.session.execute(update(Product).where(Product.id == jazz_id).values(stock=3))
+        db.session.commit()
+    assert "Only 3 left" in catalogue()
+    add(client, jazz_id)
+    page = catalogue()
+    assert "1 item" in page
+    with shop.app_context():
+        db.session.execute(update(Product).where(Product.id == jazz_id).values(stock=0))
+        db.session.commit()
+    page = catalogue()
+    assert "Sold out" in page and "Only 3 left" not in page
+    with shop.app_context():
+        db.session.execute(update(Product).where(Product.id == jazz_id).values(active=False))
+        db.session.commit()
+    assert "Jazz by the Lake" not in catalogue()
