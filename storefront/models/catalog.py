@@ -27,7 +27,24 @@ class Family(Base):
         return localized(self.names, language, fallback)
 
 
-class Product(Base):
+class PricedInMinorUnits:
+    """Price and fee as Money, from ``price_minor``, ``fee_minor`` and ``currency``."""
+
+    __slots__ = ()
+    price_minor: int
+    fee_minor: int
+    currency: str
+
+    @property
+    def price(self) -> Money:
+        return Money.from_minor(self.price_minor, self.currency)
+
+    @property
+    def fee(self) -> Money:
+        return Money.from_minor(self.fee_minor, self.currency)
+
+
+class Product(PricedInMinorUnits, Base):
     __tablename__ = "products"
     __table_args__ = (
         CheckConstraint("price_minor >= 0", name="price_not_negative"),
@@ -56,11 +73,3 @@ class Product(Base):
 
     def name(self, language: str, fallback: str) -> str:
         return localized(self.names, language, fallback)
-
-    @property
-    def price(self) -> Money:
-        return Money.from_minor(self.price_minor, self.currency)
-
-    @property
-    def fee(self) -> Money:
-        return Money.from_minor(self.fee_minor, self.currency)

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import Text, and_, bindparam, cast, select, update
 from sqlalchemy.orm import Session, attributes
 
-from storefront.domain.money import Money
 from storefront.models import Cart, CartLine, Family, InsuranceSettings, Product
 from storefront.models.base import localized, utcnow
+from storefront.models.catalog import PricedInMinorUnits
 from storefront.models.insurance import SETTINGS_ID
 from storefront.services.driver_sql import DriverStatement
 
@@ -34,7 +34,7 @@ class FamilyView:
 
 
 @dataclass(frozen=True, slots=True)
-class ProductView:
+class ProductView(PricedInMinorUnits):
     id: int
     family: FamilyView
     names_json: str
@@ -49,14 +49,6 @@ class ProductView:
     @property
     def family_id(self) -> int:
         return self.family.id
-
-    @property
-    def price(self) -> Money:
-        return Money.from_minor(self.price_minor, self.currency)
-
-    @property
-    def fee(self) -> Money:
-        return Money.from_minor(self.fee_minor, self.currency)
 
     def name(self, language: str, fallback: str) -> str:
         return localized(json.loads(self.names_json), language, fallback)
@@ -125,6 +117,20 @@ def insurance_identity_columns() -> tuple[Any, Any]:
     )
 
 
+# What pages show of a product and its family (names as JSON text: hashable, parsed on use).
+SHOWN_PRODUCT_COLUMNS = (
+    cast(Family.names, Text).label("family_names"),
+    cast(Product.names, Text).label("product_names"),
+    Product.currency,
+    Product.price_minor,
+    Product.fee_minor,
+    Product.starts_at,
+    Product.venue,
+    Product.stock,
+    Product.shipped,
+)
+
+
 def _cart_view_query() -> Any:
     version, changed = insurance_identity_columns()
     return (
@@ -141,15 +147,7 @@ def _cart_view_query() -> Any:
             CartLine.quantity,
             Product.id.label("product_id"),
             Family.id.label("family_id"),
-            cast(Family.names, Text).label("family_names"),
-            cast(Product.names, Text).label("product_names"),
-            Product.currency,
-            Product.price_minor,
-            Product.fee_minor,
-            Product.starts_at,
-            Product.venue,
-            Product.stock,
-            Product.shipped,
+            *SHOWN_PRODUCT_COLUMNS,
         )
         .select_from(Cart)
         .outerjoin(CartLine, CartLine.cart_id == Cart.id)

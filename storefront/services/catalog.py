@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from storefront.models import Family, Product
+from storefront.services.cart_view import SHOWN_PRODUCT_COLUMNS
 from storefront.services.driver_sql import DriverStatement
 from storefront.services.errors import ProductNotFound
 
@@ -16,17 +17,9 @@ _CATALOGUE_STATE = DriverStatement(
     select(
         Family.id,
         Family.position,
-        cast(Family.names, Text).label("family_names"),
         Product.id.label("product_id"),
-        cast(Product.names, Text).label("product_names"),
-        Product.currency,
-        Product.price_minor,
-        Product.fee_minor,
-        Product.starts_at,
-        Product.venue,
-        Product.stock,
-        Product.shipped,
         Product.active,
+        *SHOWN_PRODUCT_COLUMNS,
     )
     .select_from(Family)
     .outerjoin(Product, Product.family_id == Family.id)
