@@ -5,9 +5,9 @@ from flask_htmx import HTMX
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 
 from storefront.models.base import Base
+from storefront.web.csrf_tokens import CSRFProtect
 
 # Views commit once and then render what they loaded: keep it loaded after the commit instead
 # of reloading every object (and its lines) one query at a time.

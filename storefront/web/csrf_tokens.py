@@ -1,16 +1,24 @@
 """CSRF tokens, signed once per visitor and worker.
 
-Flask-WTF signs the session's raw token again for every page that shows a form. Tokens here have
-no time limit (``WTF_CSRF_TIME_LIMIT`` is None), so a signed token stays valid as long as its
-session: each worker keeps the signed form of its recent visitors' tokens.
+Flask-WTF signs the session's raw token again for every page that shows a form, and checks the
+signature of every token it receives. Tokens here have no time limit (``WTF_CSRF_TIME_LIMIT`` is
+None), so a signed token stays valid as long as its session: each worker keeps the signed form
+of its recent visitors' tokens, serves it again, and recognises it when it comes back. Any other
+token goes through Flask-WTF's full check.
 """
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, session
-from flask_wtf.csrf import generate_csrf
+import hmac
+import logging
+
+from flask import Flask, current_app, g, request, session
+from flask_wtf import csrf as flask_wtf_csrf
+from flask_wtf.csrf import ValidationError, generate_csrf, same_origin, validate_csrf
 
 from storefront.web.lru import LRU
+
+logger = logging.getLogger("flask_wtf.csrf")
 
 
 def visitor_token() -> str:
@@ -31,6 +39,40 @@ def visitor_token() -> str:
     if reusable:
         tokens.put(session[field], token)
     return token
+
+
+def _signed_here(token: str | None) -> bool:
+    """The token is the one this worker signed for the visitor's session."""
+    config = current_app.config
+    raw = session.get(config["WTF_CSRF_FIELD_NAME"])
+    if not token or raw is None or config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return False
+    known = current_app.extensions["csrf_tokens"].get(raw)
+    return known is not None and hmac.compare_digest(known, token)
+
+
+class CSRFProtect(flask_wtf_csrf.CSRFProtect):
+    """Flask-WTF's protection, where a token signed here is recognised without a new check."""
+
+    def protect(self, apply_exemptions: bool = False) -> None:
+        # Flask-WTF's protect(), with the signature check skipped for a known token.
+        if apply_exemptions and (not request.endpoint or self._is_exempt()):
+            return
+        if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+            return
+        token = self._get_csrf_token()
+        if not _signed_here(token):
+            try:
+                validate_csrf(token)
+            except ValidationError as error:
+                logger.info(error.args[0])
+                self._error_response(error.args[0])
+        if request.is_secure and current_app.config["WTF_CSRF_SSL_STRICT"]:
+            if not request.referrer:
+                self._error_response("The referrer header is missing.")
+            if not same_origin(request.referrer, f"https://{request.host}/"):
+                self._error_response("The referrer does not match the host.")
+        g.csrf_valid = True
 
 
 def init_app(app: Flask) -> None:
