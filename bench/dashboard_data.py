@@ -2,21 +2,39 @@
 
 ``load_synthetic(session, 1_000_000, start=date(2025, 1, 1))`` writes exactly one million
 ``InsuranceEvent`` rows, with the carts, cart lines, payments, orders, order lines and consents
-they refer to, in chunks of multi-row INSERTs (executemany through ``insert()``): no ORM objects,
-no per-row round trip. It needs a catalogue (``demo.load``) for the products of the carts.
+they refer to. Python draws each cart's story (one row per cart in a temporary table); the
+database then writes every table from it with one ``INSERT ... SELECT``: no ORM objects, no row
+of the big tables through Python. It needs a catalogue (``demo.load``) for the products.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import DropTable
 
+from bench import bulk
 from storefront.models import (
     Cart,
     CartLine,
@@ -42,6 +60,48 @@ CUSTOMER = {
     "city": "Paris",
     "country": "FR",
 }
+# What a cart went through before it was ordered or abandoned: its events with their delay in
+# minutes and channel. The ``ordered`` event, when there is one, follows them.
+TAKEN_IN_CART, POPUP_ACCEPTED, POPUP_DECLINED, NO_ANSWER = range(4)
+PATHS: dict[int, list[tuple[str, int, str | None]]] = {
+    TAKEN_IN_CART: [("offered", 0, None), ("taken", 1, "cart")],
+    POPUP_ACCEPTED: [
+        ("offered", 0, None),
+        ("popup-shown", 3, "popup"),
+        ("popup-accepted", 3, "popup"),
+        ("taken", 3, "popup"),
+    ],
+    POPUP_DECLINED: [
+        ("offered", 0, None),
+        ("popup-shown", 3, "popup"),
+        ("popup-declined", 3, "popup"),
+    ],
+    NO_ANSWER: [("offered", 0, None)],
+}
+ORDERED_AFTER = 5  # minutes
+TABLES = (Cart, CartLine, Payment, Order, OrderLine, InsuranceConsent, InsuranceEvent)
+
+# One row per synthetic cart: what Python drew for it, read by the INSERT ... SELECTs.
+_plan = Table(
+    "bench_synthetic_carts",
+    MetaData(),
+    Column("cart_id", Integer, primary_key=True),
+    Column("micros", BigInteger),  # from the first day's midnight
+    Column("language", String(5)),
+    Column("product_id", Integer),
+    Column("quantity", Integer),
+    Column("path", Integer),
+    Column("status", String(16)),
+    Column("choice", String(3)),
+    Column("cart_channel", String(16)),
+    Column("popup_shown", Boolean),
+    Column("channel", String(16)),  # of the answer for the consent: "cart" without one
+    Column("events", Integer),  # events written: all of them but for the very last cart
+    Column("first_event", BigInteger),
+    Column("order_seq", Integer),  # the cart's rank among the ordered ones, None if not ordered
+    prefixes=["TEMPORARY"],
+)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass
@@ -50,33 +110,6 @@ class SyntheticCounts:
     orders: int = 0
     insured: int = 0
     events: int = 0
-
-
-class _Buffer:
-    """Rows waiting for their INSERT, written parents first."""
-
-    ORDER: Sequence[Any] = (
-        Cart,
-        CartLine,
-        Payment,
-        Order,
-        OrderLine,
-        InsuranceConsent,
-        InsuranceEvent,
-    )
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.rows: dict[Table, list[dict[str, Any]]] = {m.__table__: [] for m in self.ORDER}
-
-    def add(self, model: Any, row: dict[str, Any]) -> None:
-        self.rows[model.__table__].append(row)
-
-    def flush(self) -> None:
-        for table, rows in self.rows.items():
-            if rows:
-                self.session.execute(insert(table), rows)
-                rows.clear()
 
 
 def _next_id(session: Session, model: Any) -> int:
@@ -97,7 +130,7 @@ def load_synthetic(
 
     Each synthetic cart is offered the insurance; some take it in the cart, some see the pop-up
     and accept or decline it, some order (with a consent record and an ``ordered`` event), the
-    rest abandon. The caller commits.
+    rest abandon. The same seed gives the same rows. The caller commits.
 
     :raises LookupError: when the catalogue has no product.
     """
@@ -107,200 +140,219 @@ def load_synthetic(
     ).all()
     if not products:
         raise LookupError("load a catalogue first (demo.load)")
-    family_names = dict(session.execute(select(Family.id, Family.code)).all())
-    ids = {model: _next_id(session, model) for model in _Buffer.ORDER}
-    buffer = _Buffer(session)
+    ids = {model: _next_id(session, model) for model in TABLES}
     counts = SyntheticCounts()
     first = datetime.combine(start, time.min, tzinfo=UTC)
     span = days * 86_400
     # About 2.75 events per cart: spread the carts evenly over the days.
     gap = span * EVENTS_PER_CART / max(events, 1)
     clock = 0.0
-    pending = 0
-
-    def event(kind: str, at: datetime, cart_id: int, language: str, **extra: Any) -> None:
-        nonlocal pending
-        if counts.events >= events:
-            return
-        row = {
-            "id": ids[InsuranceEvent],
-            "at": at,
-            "kind": kind,
-            "cart_id": cart_id,
-            "order_id": None,
-            "config_version": 7,
-            "display_mode": "opt-in",
-            "channel": None,
-            "language": language,
-            "currency": currency,
-            "insured_total_minor": extra.pop("insured", 0),
-            "premium_minor": extra.pop("premium", 0),
-            "taken": None,
-            **extra,
-        }
-        ids[InsuranceEvent] += 1
-        buffer.add(InsuranceEvent, row)
-        counts.events += 1
-        pending += 1
-
+    plan: list[tuple[object, ...]] = []
+    connection = session.connection()
+    connection.execute(DropTable(_plan, if_exists=True))  # left by a run that failed
+    _plan.create(connection)
     while counts.events < events:
-        cart_id = ids[Cart]
-        ids[Cart] += 1
+        cart_id = ids[Cart] + counts.carts
         counts.carts += 1
         # Carts arrive in time order, as in a real shop (rows in ``at`` order on disk).
         clock += rng.uniform(0, 2 * gap)
-        at = first + timedelta(seconds=min(clock, span - 1))
+        micros = timedelta(seconds=min(clock, span - 1)) // _MICROSECOND
         language = LANGUAGES[rng.randrange(4)]
-        product_id, family_id, price, fee = products[rng.randrange(len(products))]
+        product_id = products[rng.randrange(len(products))][0]
         quantity = rng.randint(1, 4)
-        insured = quantity * (price + fee)
-        premium = 490 if insured < 10_000 else 990
-        cart = {
-            "id": cart_id,
-            "token": f"bench-{cart_id}",
-            "status": "open",
-            "customer": None,
-            "insurance_choice": None,
-            "insurance_channel": None,
-            "popup_shown": False,
-            "offer_seen_version": 7,
-            "created_at": at,
-            "updated_at": at,
-        }
-        buffer.add(Cart, cart)
-        buffer.add(
-            CartLine,
-            {
-                "id": ids[CartLine],
-                "cart_id": cart_id,
-                "product_id": product_id,
-                "quantity": quantity,
-            },
-        )
-        ids[CartLine] += 1
-        money = {"insured": insured, "premium": premium}
-        event("offered", at, cart_id, language, **money)
-        channel = None
-        roll = rng.random()
-        if roll < 0.15:
-            channel = "cart"
-            event("taken", at + timedelta(minutes=1), cart_id, language, channel="cart", **money)
-        popup_shown = False
-        if channel is None and rng.random() < 0.6:
-            popup_shown = True
-            shown_at = at + timedelta(minutes=3)
-            event("popup-shown", shown_at, cart_id, language, channel="popup", **money)
-            if rng.random() < 0.25:
-                channel = "popup"
-                event("popup-accepted", shown_at, cart_id, language, channel="popup", **money)
-                event("taken", shown_at, cart_id, language, channel="popup", **money)
-            else:
-                event("popup-declined", shown_at, cart_id, language, channel="popup", **money)
+        if rng.random() < 0.15:
+            path, channel = TAKEN_IN_CART, "cart"
+        elif rng.random() < 0.6:
+            path, channel = (
+                (POPUP_ACCEPTED, "popup") if rng.random() < 0.25 else (POPUP_DECLINED, None)
+            )
+        else:
+            path, channel = NO_ANSWER, None
+        before = counts.events
+        counts.events += min(len(PATHS[path]), events - counts.events)
+        cart: tuple[object, ...] = ("open", None, None, False)
+        order_seq = None
         if rng.random() < 0.45:
-            ordered_at = at + timedelta(minutes=5)
-            order_id, payment_id = ids[Order], ids[Payment]
-            ids[Order] += 1
-            ids[Payment] += 1
             taken = channel is not None
-            cart.update(status="ordered", popup_shown=popup_shown, insurance_channel=channel)
-            cart["insurance_choice"] = "yes" if taken else None
+            popup_shown = path in (POPUP_ACCEPTED, POPUP_DECLINED)
+            cart = ("ordered", "yes" if taken else None, channel, popup_shown)
+            order_seq = counts.orders
             counts.orders += 1
             counts.insured += taken
-            total = insured + (premium if taken else 0)
-            buffer.add(
-                Payment,
-                {
-                    "id": payment_id,
-                    "token": f"bench-{payment_id}",
-                    "cart_id": cart_id,
-                    "provider": "demo",
-                    "status": "approved",
-                    "currency": currency,
-                    "amount_minor": total,
-                    "cart_fingerprint": "bench",
-                    "created_at": ordered_at,
-                    "updated_at": ordered_at,
-                },
-            )
-            buffer.add(
-                Order,
-                {
-                    "id": order_id,
-                    "number": f"B{order_id:09d}",
-                    "cart_id": cart_id,
-                    "payment_id": payment_id,
-                    **CUSTOMER,
-                    "language": language,
-                    "currency": currency,
-                    "subtotal_minor": quantity * price,
-                    "fees_minor": quantity * fee,
-                    "delivery_minor": 0,
-                    "insurance_minor": premium if taken else 0,
-                    "total_minor": total,
-                    "created_at": ordered_at,
-                },
-            )
-            buffer.add(
-                OrderLine,
-                {
-                    "id": ids[OrderLine],
-                    "order_id": order_id,
-                    "product_id": product_id,
-                    "product_name": f"Product {product_id}",
-                    "family_id": family_id,
-                    "family_name": family_names.get(family_id, ""),
-                    "starts_at": None,
-                    "venue": None,
-                    "quantity": quantity,
-                    "unit_price_minor": price,
-                    "unit_fee_minor": fee,
-                    "shipped": False,
-                    "insured": taken,
-                },
-            )
-            ids[OrderLine] += 1
-            buffer.add(
-                InsuranceConsent,
-                {
-                    "id": ids[InsuranceConsent],
-                    "order_id": order_id,
-                    "taken": taken,
-                    "currency": currency,
-                    "insured_total_minor": insured,
-                    "premium_minor": premium,
-                    "tier": TIER,
-                    "config_version": 7,
-                    "terms_url": f"/demo/terms-{language}.html",
-                    "language": language,
-                    "display_mode": "opt-in",
-                    "channel": channel or "cart",
-                    "popup_shown": popup_shown,
-                    "recorded_at": ordered_at,
-                },
-            )
-            ids[InsuranceConsent] += 1
-            event(
-                "ordered",
-                ordered_at,
+            if counts.events < events:
+                counts.events += 1  # its ``ordered`` event
+        plan.append(
+            (
                 cart_id,
+                micros,
                 language,
-                order_id=order_id,
-                channel=channel or "cart",
-                taken=taken,
-                **money,
+                product_id,
+                quantity,
+                path,
+                *cart,
+                channel or "cart",
+                counts.events - before,
+                ids[InsuranceEvent] + before,
+                order_seq,
             )
-        if pending >= chunk:
-            buffer.flush()
-            pending = 0
-    buffer.flush()
-    if session.get_bind().dialect.name == "postgresql":
-        # Ids were given explicitly: move the sequences past them for the rows that follow.
-        for model in _Buffer.ORDER:
-            table = model.__tablename__
-            session.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT max(id) FROM {table}))"
-                )
-            )
+        )
+        if len(plan) >= chunk:
+            bulk.insert_tuples(session, _plan, plan)
+            plan.clear()
+    bulk.insert_tuples(session, _plan, plan)
+    with bulk.unchecked_references(session):
+        _write_tables(session, ids, first, currency)
+    _plan.drop(connection)
+    bulk.move_sequences(session, [model.__tablename__ for model in TABLES])
     return counts
+
+
+def _write_tables(session: Session, ids: dict[Any, int], first: datetime, currency: str) -> None:
+    """Every table from the plan, parents first."""
+    p = _plan.c
+    product = Product.__table__.alias("product")
+    family = Family.__table__.alias("family")
+    source = _plan.join(product, product.c.id == p.product_id)
+    insured = p.quantity * (product.c.price_minor + product.c.fee_minor)
+    premium = case((insured < 10_000, 490), else_=990)
+    taken = p.choice.is_not(None)
+    insurance = case((taken, premium), else_=0)
+    ordered = p.order_seq.is_not(None)
+    order_id = ids[Order] + p.order_seq
+    payment_id = ids[Payment] + p.order_seq
+    at = bulk.after(session, first, p.micros)
+    ordered_at = bulk.after(session, first, p.micros + ORDERED_AFTER * 60_000_000)
+
+    def fill(model: type, query: Select) -> None:
+        bulk.insert_select(session, model, query)
+
+    def rows(**values: object) -> Select:
+        return select(*bulk.columns(**values)).select_from(source)
+
+    fill(
+        Cart,
+        rows(
+            id=p.cart_id,
+            token="bench-" + cast(p.cart_id, String),
+            status=p.status,
+            customer=literal(None, JSON),  # JSON null, as the ORM writes None
+            insurance_choice=p.choice,
+            insurance_channel=p.cart_channel,
+            popup_shown=p.popup_shown,
+            offer_seen_version=7,
+            created_at=at,
+            updated_at=at,
+        ),
+    )
+    fill(
+        CartLine,
+        rows(
+            id=ids[CartLine] - ids[Cart] + p.cart_id,
+            cart_id=p.cart_id,
+            product_id=p.product_id,
+            quantity=p.quantity,
+        ),
+    )
+    fill(
+        Payment,
+        rows(
+            id=payment_id,
+            token="bench-" + cast(payment_id, String),
+            cart_id=p.cart_id,
+            provider="demo",
+            status="approved",
+            currency=currency,
+            amount_minor=insured + insurance,
+            cart_fingerprint="bench",
+            created_at=ordered_at,
+            updated_at=ordered_at,
+        ).where(ordered),
+    )
+    fill(
+        Order,
+        rows(
+            id=order_id,
+            number="B" + bulk.padded(session, order_id, 9),
+            cart_id=p.cart_id,
+            payment_id=payment_id,
+            **CUSTOMER,
+            language=p.language,
+            currency=currency,
+            subtotal_minor=p.quantity * product.c.price_minor,
+            fees_minor=p.quantity * product.c.fee_minor,
+            delivery_minor=0,
+            insurance_minor=insurance,
+            total_minor=insured + insurance,
+            created_at=ordered_at,
+        ).where(ordered),
+    )
+    fill(
+        OrderLine,
+        rows(
+            id=ids[OrderLine] + p.order_seq,
+            order_id=order_id,
+            product_id=p.product_id,
+            product_name="Product " + cast(p.product_id, String),
+            family_id=product.c.family_id,
+            family_name=func.coalesce(family.c.code, ""),
+            starts_at=None,
+            venue=None,
+            quantity=p.quantity,
+            unit_price_minor=product.c.price_minor,
+            unit_fee_minor=product.c.fee_minor,
+            shipped=False,
+            insured=taken,
+        )
+        .outerjoin(family, family.c.id == product.c.family_id)
+        .where(ordered),
+    )
+    fill(
+        InsuranceConsent,
+        rows(
+            id=ids[InsuranceConsent] + p.order_seq,
+            order_id=order_id,
+            taken=taken,
+            currency=currency,
+            insured_total_minor=insured,
+            premium_minor=premium,
+            tier=literal(TIER, JSON),
+            config_version=7,
+            terms_url="/demo/terms-" + p.language + ".html",
+            language=p.language,
+            display_mode="opt-in",
+            channel=p.channel,
+            popup_shown=p.popup_shown,
+            recorded_at=ordered_at,
+        ).where(ordered),
+    )
+    # Every path's events, then its ``ordered`` event: one row per event, in id order.
+    step = bulk.rows(
+        *[
+            (path, number, kind, minutes * 60_000_000, channel, kind == "ordered")
+            for path, story in PATHS.items()
+            for number, (kind, minutes, channel) in enumerate(
+                [*story, ("ordered", ORDERED_AFTER, None)]
+            )
+        ],
+        names=("path", "number", "kind", "delay", "channel", "ordered"),
+    ).subquery("step")
+    fill(
+        InsuranceEvent,
+        rows(
+            id=p.first_event + step.c.number,
+            at=bulk.after(session, first, p.micros + step.c.delay),
+            kind=step.c.kind,
+            cart_id=p.cart_id,
+            order_id=case((step.c.ordered, order_id)),
+            config_version=7,
+            display_mode="opt-in",
+            channel=case((step.c.ordered, p.channel), else_=step.c.channel),
+            language=p.language,
+            currency=currency,
+            insured_total_minor=insured,
+            premium_minor=premium,
+            taken=case((step.c.ordered, taken)),
+        )
+        .join(step, and_(step.c.path == p.path, step.c.number < p.events))
+        .order_by(p.cart_id, step.c.number),
+    )

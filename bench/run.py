@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 SECRET = "bench-secret-" + uuid.uuid4().hex
-DURATION = int(os.environ.get("BENCH_SECONDS", "5"))
+DURATION = int(os.environ.get("BENCH_SECONDS", "4"))
 REPORT_LINES = int(os.environ.get("BENCH_REPORT_LINES", "1000000"))
-DASHBOARD_EVENTS = int(os.environ.get("BENCH_DASHBOARD_EVENTS", "1000000"))
+DASHBOARD_EVENTS = int(os.environ.get("BENCH_DASHBOARD_EVENTS", "0"))
 CART_PRODUCTS = (
     "Jazz by the Lake",
     "The Magic Flute",
