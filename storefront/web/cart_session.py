@@ -8,7 +8,6 @@ instance is seen at once.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import datetime
 
 from flask import Flask, current_app, g, session
@@ -55,25 +54,20 @@ def cart_for_update() -> Cart:
     return cart
 
 
-class SettingsCache:
-    """The active insurance configuration of this worker, by identity (a few kept)."""
-
-    def __init__(self, size: int = 4) -> None:
-        self.size = size
-        self._entries: OrderedDict[tuple[int, datetime], InsuranceSettings] = OrderedDict()
-
-    def get(self, identity: tuple[int, datetime] | None) -> InsuranceSettings | None:
-        if identity is None:
-            return None
-        settings = self._entries.get(identity)
-        if settings is None:
-            settings = detached_settings(db.session)
-            if settings is None or (settings.version, settings.updated_at) != identity:
-                return settings  # changed since the identity was read: use it, keep nothing
-            self._entries[identity] = settings
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-        return settings
+def _settings_for(identity: tuple[int, datetime] | None) -> InsuranceSettings | None:
+    """The configuration with this identity, loaded once per worker (a few kept)."""
+    if identity is None:
+        return None
+    cache: LRU[tuple[int, datetime], InsuranceSettings] = current_app.extensions[
+        "insurance_settings_cache"
+    ]
+    settings = cache.get(identity)
+    if settings is None:
+        settings = detached_settings(db.session)
+        # Changed since the identity was read: use what was loaded, keep nothing.
+        if settings is not None and (settings.version, settings.updated_at) == identity:
+            cache.put(identity, settings)
+    return settings
 
 
 def insurance_settings() -> InsuranceSettings | None:
@@ -82,7 +76,7 @@ def insurance_settings() -> InsuranceSettings | None:
     if settings is _UNSET:
         view = current_cart_view()
         identity = view.insurance if view is not None else active_identity(db.session)
-        settings = current_app.extensions["insurance_settings_cache"].get(identity)
+        settings = _settings_for(identity)
         g.insurance_settings = settings
     return settings
 
@@ -132,5 +126,5 @@ def forget_cart() -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["insurance_settings_cache"] = SettingsCache()
+    app.extensions["insurance_settings_cache"] = LRU(4)
     app.extensions["priced_carts"] = LRU(app.config["STOREFRONT_PAGE_CACHE_SIZE"])
