@@ -19,6 +19,12 @@ _axe = Axe()
 
 
 def assert_accessible(page: Page) -> None:
+    # Colours are checked as they settle: a fade still running (htmx's request dimming) would
+    # be measured half-way.
+    for _ in range(100):
+        if page.evaluate("document.getAnimations().every(a => a.playState !== 'running')"):
+            break
+        page.wait_for_timeout(50)
     results = _axe.run(page)
     assert results.violations_count == 0, results.generate_report()
 
