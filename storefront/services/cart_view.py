@@ -15,13 +15,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Text, and_, bindparam, cast, select, update
-from sqlalchemy.orm import Session, attributes
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import attributes
 
+from storefront.lru import LRU
 from storefront.models import Cart, CartLine, Family, InsuranceSettings, Product
 from storefront.models.base import localized, utcnow
 from storefront.models.catalog import PricedInMinorUnits
 from storefront.models.insurance import SETTINGS_ID
-from storefront.services.driver_sql import DriverStatement
+from storefront.services.driver_sql import DriverStatement, Executor
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,14 @@ class ProductView(PricedInMinorUnits):
 class LineView:
     product: ProductView
     quantity: int
+    # Hashed once: every hash of a cart view hashes its lines.
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.product, self.quantity)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @property
     def product_id(self) -> int:
@@ -161,15 +171,42 @@ def _cart_view_query() -> Any:
 _QUERY = DriverStatement(_cart_view_query())
 
 
-def load_cart_view(session: Session, token: str | None) -> CartView | None:
+# Views by the rows they were built from, as the driver gave them: a cart is read far more
+# often than it changes, and equal rows make the same view. Lines are kept apart too, as the
+# answer to the insurance changes more often than they do: views that differ only in the cart's
+# own columns share one tuple of lines, and the caches keyed by views compare them by identity.
+_VIEWS: LRU[tuple[str, tuple[tuple[Any, ...], ...]], CartView] = LRU(1024)
+_LINES: LRU[tuple[str, tuple[tuple[Any, ...], ...]], tuple[LineView, ...]] = LRU(1024)
+_LINE_COLUMNS = slice(9, None)
+
+
+def load_cart_view(executor: Executor, token: str | None) -> CartView | None:
     """The open cart with this token, or None (one statement)."""
     if not token:
         return None
-    rows = _QUERY.run(session, {"token": token})
-    if not rows:
+    raw, dialect = _QUERY.run_raw(executor, {"token": token})
+    if not raw:
         return None
-    first = rows[0]
-    lines = tuple(
+    key = (dialect.name, tuple(raw))
+    try:
+        view = _VIEWS.get(key)
+    except TypeError:  # a driver value that cannot be hashed: no keeping, built each time
+        rows = _QUERY.convert(raw, dialect)
+        return _build_view(rows[0], _build_lines(rows))
+    if view is None:
+        rows = _QUERY.convert(raw, dialect)
+        lines_key = (dialect.name, tuple(row[_LINE_COLUMNS] for row in raw))
+        lines = _LINES.get(lines_key)
+        if lines is None:
+            lines = _build_lines(rows)
+            _LINES.put(lines_key, lines)
+        view = _build_view(rows[0], lines)
+        _VIEWS.put(key, view)
+    return view
+
+
+def _build_lines(rows: list[tuple[Any, ...]]) -> tuple[LineView, ...]:
+    return tuple(
         LineView(
             ProductView(
                 id=row[10],
@@ -188,6 +225,9 @@ def load_cart_view(session: Session, token: str | None) -> CartView | None:
         for row in rows
         if row[10] is not None
     )
+
+
+def _build_view(first: tuple[Any, ...], lines: tuple[LineView, ...]) -> CartView:
     return CartView(
         id=first[0],
         token=first[1],
@@ -218,18 +258,19 @@ def _update_statement(names: frozenset[str]) -> DriverStatement:
     return statement
 
 
-def update_cart(session: Session, cart: CartView, **values: Any) -> CartView:
+def update_cart(executor: Executor, cart: CartView, **values: Any) -> CartView:
     """Change columns of the cart row in one UPDATE; returns the view as it now stands.
 
-    A ``Cart`` already loaded in the session gets the same values, so ORM code later in the
+    A ``Cart`` already loaded in the ORM session gets the same values, so ORM code later in the
     request does not work from the old ones.
     """
     params = {f"new_{name}": value for name, value in values.items()}
     _update_statement(frozenset(values)).run(
-        session, {**params, "new_updated_at": utcnow(), "cart_id": cart.id}
+        executor, {**params, "new_updated_at": utcnow(), "cart_id": cart.id}
     )
-    loaded = session.identity_map.get(session.identity_key(Cart, cart.id))
-    if loaded is not None:
-        for name, value in values.items():
-            attributes.set_committed_value(loaded, name, value)
+    if not isinstance(executor, Connection) and executor.identity_map:
+        loaded = executor.identity_map.get(executor.identity_key(Cart, cart.id))
+        if loaded is not None:
+            for name, value in values.items():
+                attributes.set_committed_value(loaded, name, value)
     return replace(cart, **values)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from storefront.models import Family, Product
 from storefront.services.cart_view import SHOWN_PRODUCT_COLUMNS
-from storefront.services.driver_sql import DriverStatement
+from storefront.services.driver_sql import DriverStatement, Executor
 from storefront.services.errors import ProductNotFound
 
 # Everything the catalogue page shows, in one statement: its result is the page's cache key.
@@ -27,9 +27,9 @@ _CATALOGUE_STATE = DriverStatement(
 )
 
 
-def catalogue_state(session: Session) -> tuple[tuple[Any, ...], ...]:
+def catalogue_state(executor: Executor) -> tuple[tuple[Any, ...], ...]:
     """The families and products as stored, as one hashable value (one statement)."""
-    return tuple(_CATALOGUE_STATE.run(session, {}))
+    return tuple(_CATALOGUE_STATE.run(executor, {}))
 
 
 def families_with_products(session: Session) -> list[Family]:

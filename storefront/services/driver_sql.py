@@ -5,23 +5,26 @@ cart. Through SQLAlchemy's execution layer each statement costs tens of microsec
 around a few microseconds of database work. Here SQLAlchemy compiles the statement once per
 dialect and the column types' own processors convert the values both ways, so the SQL and the
 values are exactly those SQLAlchemy would send; only the execution layer is skipped. Statements
-run on the session's connection, inside its transaction; ``before_cursor_execute`` listeners
+run inside a transaction, either the ORM session's or that of a Core connection given instead
+(the hottest pages skip the session's unit of work too); ``before_cursor_execute`` listeners
 see them. A driver error comes back as SQLAlchemy's (``DBAPIError`` and subclasses), and a lost
 connection is invalidated, as for any other statement.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 Processor = Callable[[Any], Any] | None
+# Where statements run: the ORM session's transaction, or a Core connection's.
+Executor = Session | Connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +73,22 @@ class DriverStatement:
             self._compiled[dialect.name] = compiled
         return compiled
 
-    def run(self, session: Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    def run(self, executor: Executor, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Execute with ``params``; returns the rows, converted (none for a change)."""
-        connection = session.connection()
+        rows, dialect = self.run_raw(executor, params)
+        return self.convert(rows, dialect)
+
+    def run_raw(
+        self, executor: Executor, params: Mapping[str, Any]
+    ) -> tuple[list[tuple[Any, ...]], Dialect]:
+        """Execute with ``params``; returns the rows as the driver gives them, and the dialect
+        that ``convert`` needs."""
+        if isinstance(executor, Connection):
+            connection = executor
+            if not connection.in_transaction():
+                connection.begin()
+        else:
+            connection = executor.connection()
         compiled = self._compile(connection.dialect)
         values = dict(compiled.literals)
         for name, value in params.items():
@@ -85,7 +101,7 @@ class DriverStatement:
             if events.before_cursor_execute:  # listeners (statement counters) see them too
                 events.before_cursor_execute(connection, cursor, compiled.sql, args, None, False)
             cursor.execute(compiled.sql, args)
-            rows = cursor.fetchall() if cursor.description else []
+            return (cursor.fetchall() if cursor.description else []), connection.dialect
         except connection.dialect.loaded_dbapi.Error as error:
             lost = connection.dialect.is_disconnect(error, driver, cursor)
             if lost:
@@ -100,8 +116,12 @@ class DriverStatement:
             ) from error
         finally:
             cursor.close()
+
+    def convert(self, rows: Iterable[tuple[Any, ...]], dialect: Dialect) -> list[tuple[Any, ...]]:
+        """Rows from ``run_raw`` with the column types' conversions applied."""
+        compiled = self._compile(dialect)
         if not compiled.results:
-            return rows
+            return list(rows)
         converted = []
         for row in rows:
             values = list(row)

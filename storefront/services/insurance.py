@@ -20,7 +20,7 @@ from storefront.models import Cart, InsuranceEvent, InsuranceSettings
 from storefront.models.base import utcnow
 from storefront.models.insurance import SETTINGS_ID
 from storefront.services.cart_view import CartView, insurance_identity_columns, update_cart
-from storefront.services.driver_sql import DriverStatement
+from storefront.services.driver_sql import DriverStatement, Executor
 
 CHANNELS = ("cart", "popup", "must-answer")
 
@@ -71,10 +71,10 @@ def active_settings(session: Session) -> InsuranceSettings | None:
     return settings if settings is not None and settings.active else None
 
 
-def active_identity(session: Session) -> tuple[int, datetime] | None:
+def active_identity(executor: Executor) -> tuple[int, datetime] | None:
     """The active configuration's (version, last change), or None when switched off."""
     version, changed = insurance_identity_columns()
-    row = session.execute(select(version, changed)).one()
+    row = executor.execute(select(version, changed)).one()
     return (row[0], row[1]) if row[0] is not None else None
 
 
@@ -142,7 +142,7 @@ _INSERT_EVENT = DriverStatement(
 
 
 def record(
-    session: Session,
+    executor: Executor,
     kind: str,
     cart: Cart | CartView,
     offer: CartOffer,
@@ -167,22 +167,22 @@ def record(
         "premium_minor": offer.premium.minor,
         "taken": taken,
     }
-    _INSERT_EVENT.run(session, {name + "_": value for name, value in values.items()})
+    _INSERT_EVENT.run(executor, {name + "_": value for name, value in values.items()})
 
 
-def note_shown(session: Session, cart: CartView, offer: CartOffer, language: str) -> CartView:
+def note_shown(executor: Executor, cart: CartView, offer: CartOffer, language: str) -> CartView:
     """Record that the offer was shown, once per cart and configuration version.
 
     Returns the cart as it now stands (the same object when nothing was recorded).
     """
     if cart.offer_seen_version == offer.rules.version:
         return cart
-    record(session, "offered", cart, offer, language)
-    return update_cart(session, cart, offer_seen_version=offer.rules.version)
+    record(executor, "offered", cart, offer, language)
+    return update_cart(executor, cart, offer_seen_version=offer.rules.version)
 
 
 def choose(
-    session: Session, cart: CartView, offer: CartOffer, taken: bool, channel: str, language: str
+    executor: Executor, cart: CartView, offer: CartOffer, taken: bool, channel: str, language: str
 ) -> CartView:
     """Keep the customer's explicit answer; it survives later cart changes.
 
@@ -193,25 +193,25 @@ def choose(
     answer = "yes" if taken else "no"
     if cart.insurance_choice == answer and cart.insurance_channel == channel:
         return cart
-    record(session, "taken" if taken else "declined", cart, offer, language, channel=channel)
-    return update_cart(session, cart, insurance_choice=answer, insurance_channel=channel)
+    record(executor, "taken" if taken else "declined", cart, offer, language, channel=channel)
+    return update_cart(executor, cart, insurance_choice=answer, insurance_channel=channel)
 
 
-def show_popup(session: Session, cart: CartView, offer: CartOffer, language: str) -> CartView:
+def show_popup(executor: Executor, cart: CartView, offer: CartOffer, language: str) -> CartView:
     """The last-chance offer is being shown: it is shown at most once per checkout."""
     if cart.popup_shown:
         return cart
-    record(session, "popup-shown", cart, offer, language, channel="popup")
-    return update_cart(session, cart, popup_shown=True)
+    record(executor, "popup-shown", cart, offer, language, channel="popup")
+    return update_cart(executor, cart, popup_shown=True)
 
 
 def answer_popup(
-    session: Session, cart: CartView, offer: CartOffer, accepted: bool, language: str
+    executor: Executor, cart: CartView, offer: CartOffer, accepted: bool, language: str
 ) -> CartView:
     """The customer answered the last-chance offer (dialog, or page without JavaScript)."""
-    cart = show_popup(session, cart, offer, language)
+    cart = show_popup(executor, cart, offer, language)
     kind = "popup-accepted" if accepted else "popup-declined"
-    record(session, kind, cart, offer, language, channel="popup")
+    record(executor, kind, cart, offer, language, channel="popup")
     if accepted:
-        cart = choose(session, cart, offer, True, "popup", language)
+        cart = choose(executor, cart, offer, True, "popup", language)
     return cart

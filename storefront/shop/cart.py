@@ -20,12 +20,14 @@ from storefront.services.errors import (
 from storefront.shop.forms import QUANTITY_MESSAGE, ActionForm, AddToCartForm, QuantityForm
 from storefront.web.cart_session import (
     cart_changed,
+    cart_db,
     cart_for_update,
     cart_state,
     current_cart,
     current_priced_cart,
     forget_priced_cart,
     insurance_settings,
+    own_connection,
     shop_settings,
 )
 from storefront.web.i18n import current_language
@@ -74,13 +76,15 @@ def note_offer_shown() -> None:
     priced = current_priced_cart()
     if priced is None or priced.offer is None:
         return
-    seen = insurance.note_shown(db.session, priced.cart, priced.offer, current_language())
+    database = cart_db()
+    seen = insurance.note_shown(database, priced.cart, priced.offer, current_language())
     if seen is not priced.cart:
-        db.session.commit()
+        database.commit()
         cart_changed(seen)
 
 
 @bp.get("")
+@own_connection
 def show() -> Response:
     note_offer_shown()
     return cached_render(cart_state(), _render_cart)
@@ -93,6 +97,7 @@ def _varied(response: Response) -> Response:
 
 
 @bp.get("/insurance")
+@own_connection
 def insurance_block() -> Response:
     """The insurance block alone (htmx), or the cart page."""
     if not htmx:
@@ -101,6 +106,7 @@ def insurance_block() -> Response:
 
 
 @bp.post("/insurance")
+@own_connection
 def insurance_choose() -> Response:
     """Take or drop the insurance. Only the yes/no answer is read from the form."""
     priced = current_priced_cart()
@@ -122,10 +128,11 @@ def insurance_choose() -> Response:
         return redirect(back)
     offer = priced.offer
     channel = "must-answer" if offer.mode is DisplayMode.MUST_ANSWER else "cart"
+    database = cart_db()
     chosen = insurance.choose(
-        db.session, priced.cart, offer, "yes" in answers, channel, current_language()
+        database, priced.cart, offer, "yes" in answers, channel, current_language()
     )
-    db.session.commit()
+    database.commit()
     cart_changed(chosen)
     if htmx:
         return cached_render(
@@ -139,6 +146,7 @@ def insurance_choose() -> Response:
 
 
 @bp.get("/terms")
+@own_connection
 def terms() -> Response:
     """The insurance terms in a dialog (htmx); without JavaScript, the terms themselves."""
     context = cart_context()

@@ -1,24 +1,31 @@
 """The visitor's cart: a server-side row referenced by a token in the signed session cookie.
 
 Pages read the cart as a ``CartView`` (one statement); changes to its lines load the ORM
-``Cart``. The active insurance configuration is kept per worker by its identity (version and
-last change), which every request reads from the database, so a change made through any
-instance is seen at once.
+``Cart``. The hottest routes (the catalogue, the cart page and its insurance partials) only
+run the cart's own statements, so they declare ``@own_connection``: their statements run on a
+Core connection of their own, without the ORM session's unit of work around them. The active
+insurance configuration is kept per worker by its identity (version and last change), which
+every request reads from the database, so a change made through any instance is seen at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import wraps
+from typing import ParamSpec, TypeVar
 
 from flask import Flask, current_app, g, session
+from sqlalchemy.engine import Connection
 
 from storefront.extensions import db
+from storefront.lru import LRU
 from storefront.models import Cart, InsuranceSettings
 from storefront.services.cart import PricedCart, find_open_cart, new_cart, price_cart
 from storefront.services.cart_view import CartView, load_cart_view
+from storefront.services.driver_sql import Executor
 from storefront.services.insurance import active_identity, detached_settings
 from storefront.services.settings import ShopSettings
-from storefront.web.lru import LRU
 
 SESSION_KEY = "cart"
 _UNSET = object()
@@ -26,6 +33,43 @@ _UNSET = object()
 
 def shop_settings() -> ShopSettings:
     return current_app.extensions["shop_settings"]
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def own_connection(view: Callable[P, R]) -> Callable[P, R]:
+    """Run this route's cart statements on a connection of its own (see ``cart_db``).
+
+    Only for routes that change nothing through the ORM session: the two would be separate
+    transactions.
+    """
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        g.own_connection = True
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def cart_db() -> Executor:
+    """Where this request's cart statements run and are committed: the ORM session, or in a
+    route declared ``@own_connection``, a Core connection taken on first use and given back
+    (rolled back if not committed) when the request ends."""
+    if not g.get("own_connection"):
+        return db.session
+    connection = g.get("connection")
+    if connection is None:
+        connection = g.connection = db.engine.connect()
+    return connection
+
+
+def _close_connection(_error: BaseException | None = None) -> None:
+    connection: Connection | None = g.pop("connection", None)
+    if connection is not None:
+        connection.close()
 
 
 def current_cart() -> Cart | None:
@@ -38,7 +82,7 @@ def current_cart() -> Cart | None:
 def current_cart_view() -> CartView | None:
     """The cart as pages show it, read once per request."""
     if "cart_view" not in g:
-        g.cart_view = load_cart_view(db.session, session.get(SESSION_KEY))
+        g.cart_view = load_cart_view(cart_db(), session.get(SESSION_KEY))
     return g.cart_view
 
 
@@ -75,7 +119,7 @@ def insurance_settings() -> InsuranceSettings | None:
     settings = g.get("insurance_settings", _UNSET)
     if settings is _UNSET:
         view = current_cart_view()
-        identity = view.insurance if view is not None else active_identity(db.session)
+        identity = view.insurance if view is not None else active_identity(cart_db())
         settings = _settings_for(identity)
         g.insurance_settings = settings
     return settings
@@ -126,5 +170,6 @@ def forget_cart() -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.teardown_appcontext(_close_connection)
     app.extensions["insurance_settings_cache"] = LRU(4)
     app.extensions["priced_carts"] = LRU(app.config["STOREFRONT_PAGE_CACHE_SIZE"])

@@ -16,7 +16,7 @@ from flask import Flask, current_app, g, request, session
 from flask_wtf import csrf as flask_wtf_csrf
 from flask_wtf.csrf import ValidationError, generate_csrf, same_origin, validate_csrf
 
-from storefront.web.lru import LRU
+from storefront.lru import LRU
 
 logger = logging.getLogger("flask_wtf.csrf")
 

@@ -12,6 +12,8 @@ from babel.numbers import format_currency
 from flask import Flask, current_app, g, request, session
 from flask_babel import format_datetime as flask_format_datetime
 from flask_babel import get_locale
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from storefront.config import LANGUAGES
 from storefront.domain.money import Money
@@ -24,23 +26,29 @@ LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
 
 
 def select_locale() -> Locale:
-    """The remembered choice, else the browser's first supported language, else the default."""
-    chosen = session.get("lang")
-    if chosen not in LANGUAGES:
-        chosen = (
-            request.accept_languages.best_match(LANGUAGES)
-            or current_app.config["STOREFRONT_DEFAULT_LANGUAGE"]
-        )
-    return LOCALES[chosen]
+    """Flask-Babel's locale selector: the request's language (see ``current_language``)."""
+    return LOCALES[current_language()]
 
 
 def current_language() -> str:
-    """The request's language code, worked out once per request."""
+    """The remembered choice, else the browser's first supported language, else the default;
+    worked out once per request."""
     language = g.get("language")
     if language is None:
-        locale = get_locale()
-        language = g.language = str(locale.language) if locale else "en"
+        language = session.get("lang")
+        if language not in LANGUAGES:
+            header = request.headers.get("Accept-Language", "")
+            default = current_app.config["STOREFRONT_DEFAULT_LANGUAGE"]
+            parse = _browser_language if len(header) <= 256 else _browser_language.__wrapped__
+            language = parse(header, default)
+        g.language = language
     return language
+
+
+@lru_cache(maxsize=1024)
+def _browser_language(accept_language: str, default: str) -> str:
+    # Browsers send the same few (short) headers again and again: each is parsed once.
+    return parse_accept_header(accept_language, LanguageAccept).best_match(LANGUAGES) or default
 
 
 def format_money(value: Money) -> str:

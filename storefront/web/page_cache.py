@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from flask import Flask, Response, current_app, g, request, session
 
 from storefront.extensions import htmx
+from storefront.lru import LRU
 from storefront.web.csrf_tokens import visitor_token
 from storefront.web.i18n import current_language
-from storefront.web.lru import LRU
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,7 @@ class PageCache(LRU[Hashable, CachedPage]):
     def __init__(self, size: int) -> None:
         super().__init__(size)
         self.placeholder = "csrf" + secrets.token_hex(16)
+        self.placeholder_bytes = self.placeholder.encode()
 
 
 def page_cache() -> PageCache:
@@ -72,18 +73,21 @@ def cached_render(state: Hashable, render: Callable[[], Response]) -> Response:
             if own_token is not None:
                 setattr(g, field, own_token)
         if response.status_code != 200 or response.direct_passthrough or "_flashes" in session:
-            return _with_token(response, cache.placeholder)
+            return _with_token(response, cache.placeholder_bytes)
         page = CachedPage(response.get_data(), response.mimetype, tuple(response.vary))
         cache.put(key, page)
-    response = Response(page.body, mimetype=page.mimetype)
+    body = page.body
+    if cache.placeholder_bytes in body:
+        body = body.replace(cache.placeholder_bytes, visitor_token().encode())
+    response = Response(body, mimetype=page.mimetype)
     response.vary.update(page.vary)
-    return _with_token(response, cache.placeholder)
+    return response
 
 
-def _with_token(response: Response, placeholder: str) -> Response:
+def _with_token(response: Response, placeholder: bytes) -> Response:
     body = response.get_data()
-    if placeholder.encode() in body:
-        response.set_data(body.replace(placeholder.encode(), visitor_token().encode()))
+    if placeholder in body:
+        response.set_data(body.replace(placeholder, visitor_token().encode()))
     return response
 
 

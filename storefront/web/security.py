@@ -8,7 +8,6 @@ from itertools import chain
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, g, request
-from sqlalchemy import inspect
 from werkzeug.routing import IntegerConverter, Map
 
 from storefront.domain.insurance import terms_origin
@@ -70,9 +69,13 @@ def _frame_sources() -> tuple[str, ...]:
     commit or a rollback the settings are expired, and the database may be what failed).
     """
     settings = g.get("insurance_settings")
-    terms_url = inspect(settings).dict.get("terms_url") if settings is not None else None
-    if not terms_url:
-        return ()
+    # The instance's loaded values: an expired attribute is absent, never loaded here.
+    terms_url = vars(settings).get("terms_url") if settings is not None else None
+    return _frame_sources_for(terms_url) if terms_url else ()
+
+
+@lru_cache(maxsize=64)
+def _frame_sources_for(terms_url: str) -> tuple[str, ...]:
     return (terms_origin(terms_url) or "'self'",)
 
 

@@ -18,9 +18,10 @@ from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from itsdangerous import BadSignature
 
-from storefront.web.lru import LRU
+from storefront.lru import LRU
 
 REFRESH_AFTER = timedelta(days=1)
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 
 
 class Session(SecureCookieSession):
@@ -55,7 +56,10 @@ class SessionInterface(SecureCookieSessionInterface):
         if datetime.now(UTC) - issued_at > lifetime:
             return self.session_class()
         # The data may hold lists (flashed messages) that the request changes in place.
-        session = self.session_class(copy.deepcopy(data))
+        if all(type(value) in _IMMUTABLE for value in data.values()):
+            session = self.session_class(data)
+        else:
+            session = self.session_class(copy.deepcopy(data))
         session.issued_at = issued_at
         return session
 

@@ -76,3 +76,78 @@ def test_a_driver_error_is_sqlalchemys_and_the_transaction_rolls_back(shop, cart
             zero.run(db.session, {"product": jazz(shop), "new_quantity": 0})
         db.session.rollback()
         assert db.session.scalar(select(CartLine.quantity)) == 2
+
+
+def test_on_a_core_connection_statements_share_one_transaction(shop, cart_token):
+    from storefront.extensions import db
+
+    with shop.app_context():
+        with db.engine.connect() as connection:
+            view = cart_view.load_cart_view(connection, cart_token)
+            cart_view.update_cart(connection, view, insurance_choice="yes")
+            assert connection.in_transaction()
+            connection.rollback()
+        assert cart_view.load_cart_view(db.session, cart_token).insurance_choice is None
+        db.session.rollback()
+        with db.engine.connect() as connection:
+            view = cart_view.load_cart_view(connection, cart_token)
+            cart_view.update_cart(connection, view, insurance_choice="yes")
+            connection.commit()
+        assert cart_view.load_cart_view(db.session, cart_token).insurance_choice == "yes"
+
+
+def test_equal_rows_give_the_same_view_and_lines_outlive_an_answer(shop, cart_token):
+    from storefront.extensions import db
+
+    with shop.app_context():
+        first = cart_view.load_cart_view(db.session, cart_token)
+        assert cart_view.load_cart_view(db.session, cart_token) is first
+        cart_view.update_cart(db.session, first, insurance_choice="no")
+        answered = cart_view.load_cart_view(db.session, cart_token)
+        db.session.rollback()
+    assert answered is not first and answered.insurance_choice == "no"
+    # Only the cart's own columns changed: the lines are the very same tuple.
+    assert answered.lines is first.lines
+
+
+def test_a_changed_line_makes_a_new_view(shop, cart_token):
+    from storefront.extensions import db
+
+    with shop.app_context():
+        first = cart_view.load_cart_view(db.session, cart_token)
+        db.session.execute(update(CartLine).values(quantity=3))
+        changed = cart_view.load_cart_view(db.session, cart_token)
+        db.session.rollback()
+    assert [line.quantity for line in first.lines] == [2]
+    assert [line.quantity for line in changed.lines] == [3]
+
+
+def test_the_cart_pages_run_on_their_own_connection_without_the_orm_session(
+    client, shop, cart_token
+):
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from tests.integration.test_offer import choose, events
+
+    def visit(answer: str) -> None:
+        assert 'data-testid="insurance-offer"' in cart_page(client)
+        choose(client, answer, htmx=True)
+        assert client.get("/").status_code == 200
+
+    # Each state's pages rendered, and the configuration loaded, once (through the ORM).
+    visit("yes")
+    visit("no")
+    begun = []
+
+    def note(session, transaction, connection):
+        begun.append(session)
+
+    event.listen(Session, "after_begin", note)
+    try:
+        visit("yes")
+    finally:
+        event.remove(Session, "after_begin", note)
+    assert begun == []
+    # What they wrote was committed on that connection.
+    assert events(shop)[-3:] == [("taken", "cart"), ("declined", "cart"), ("taken", "cart")]

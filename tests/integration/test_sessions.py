@@ -68,3 +68,15 @@ def test_a_cookie_checked_before_still_expires_after_its_lifetime(client, shop, 
 
     monkeypatch.setattr(sessions, "datetime", Later)
     assert "Your cart is empty." in client.get("/cart").get_data(as_text=True)
+
+
+def test_a_request_adding_to_a_checked_cookies_list_leaves_the_next_one_unchanged(client, shop):
+    # Each worker keeps the data of the cookies it checked. A request that adds a flashed
+    # message appends to the session's list in place: the kept data must not see it.
+    message = "The insurance is not available for this cart."
+    form = {"csrf_token": client.csrf(), "insurance": "maybe"}
+    client.post("/cart/insurance", data=form)
+    one_message = client.get_cookie("storefront_session", domain="shop.test").value
+    client.post("/cart/insurance", data=form)  # a second message, appended to the list
+    client.set_cookie("storefront_session", one_message, domain="shop.test")
+    assert client.get("/cart").get_data(as_text=True).count(message) == 1
