@@ -129,12 +129,11 @@ class InsuranceEvent(Base):
     __tablename__ = "insurance_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Written at every answer, read by the dashboard by period: the one index is on ``at``.
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # offered, taken, declined, popup-shown, popup-accepted, popup-declined, ordered
-    kind: Mapped[str] = mapped_column(String(24), index=True)
-    cart_id: Mapped[int | None] = mapped_column(
-        ForeignKey("carts.id", ondelete="SET NULL"), index=True
-    )
+    kind: Mapped[str] = mapped_column(String(24))
+    cart_id: Mapped[int | None] = mapped_column(ForeignKey("carts.id", ondelete="SET NULL"))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
     config_version: Mapped[int]
     display_mode: Mapped[str] = mapped_column(String(16))
