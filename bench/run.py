@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 SECRET = "bench-secret-" + uuid.uuid4().hex
-DURATION = int(os.environ.get("BENCH_SECONDS", "3"))
+DURATION = int(os.environ.get("BENCH_SECONDS", "2"))
+PAIRS = int(os.environ.get("BENCH_PAIRS", "3"))
 REPORT_LINES = int(os.environ.get("BENCH_REPORT_LINES", "1000000"))
 DASHBOARD_EVENTS = int(os.environ.get("BENCH_DASHBOARD_EVENTS", "0"))
 CART_PRODUCTS = (
@@ -310,6 +312,12 @@ end
 
 
 def measure_http(shop: int, base: int, carts: list[tuple[str, str]], has_wrk: bool) -> dict:
+    """Each endpoint against the baseline in PAIRS pairs of runs, one right after the other.
+
+    A shared machine's speed drifts from one second to the next: the ratio of each pair (the
+    same seconds, or nearly) is a fairer figure than a ratio of averages, and the median of the
+    pairs' ratios leaves an unlucky pair out.
+    """
     cookie, token = carts[0]
     cases = {
         "catalog": ("/", {}, None),
@@ -319,14 +327,14 @@ def measure_http(shop: int, base: int, carts: list[tuple[str, str]], has_wrk: bo
     }
     results = {}
     for name, (path, headers, script) in cases.items():
-        runs = {"baseline": [], "target": []}
-        for _ in range(2):  # alternate baseline and target, after a warm-up of each
+        runs: dict[str, list[dict[str, float]]] = {"baseline": [], "target": []}
+        for pair in range(PAIRS):
             for kind, port in (("baseline", base), ("target", shop)):
                 target_path = "/" if kind == "baseline" else path
                 target_headers = {} if kind == "baseline" else headers
                 target_script = None if kind == "baseline" else script
                 if has_wrk:
-                    if not runs[kind]:
+                    if pair == 0:  # warm-up
                         wrk(port, target_path, 1, target_headers, target_script)
                     runs[kind].append(
                         wrk(port, target_path, DURATION, target_headers, target_script)
@@ -344,12 +352,17 @@ def measure_http(shop: int, base: int, carts: list[tuple[str, str]], has_wrk: bo
                     runs[kind].append(
                         python_load(port, target_path, DURATION, target_headers, body)
                     )
-        target = {k: sum(r[k] for r in runs["target"]) / 2 for k in ("rps", "p50_ms", "p99_ms")}
-        baseline_rps = sum(r["rps"] for r in runs["baseline"]) / 2
+        target = {
+            k: statistics.median(r[k] for r in runs["target"]) for k in ("rps", "p50_ms", "p99_ms")
+        }
+        ratios = [
+            t["rps"] / b["rps"] for t, b in zip(runs["target"], runs["baseline"], strict=True)
+        ]
         results[name] = {
             **target,
-            "baseline_rps": baseline_rps,
-            "ratio": target["rps"] / baseline_rps,
+            "baseline_rps": statistics.median(r["rps"] for r in runs["baseline"]),
+            "ratio": statistics.median(ratios),
+            "pair_ratios": ratios,
             "errors": sum(r["errors"] for r in runs["target"]),
         }
     return results
@@ -614,11 +627,15 @@ def budgets(figures: dict) -> list[tuple[str, str, str, bool]]:
 def print_http(figures: dict) -> None:
     """Printed as soon as measured: the report and dashboard steps take minutes."""
     print()
-    print(f"{'endpoint':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'baseline':>9} {'ratio':>6}")
+    print(
+        f"{'endpoint':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'baseline':>9} {'ratio':>6}"
+        "  each pair"
+    )
     for name, r in figures["http"].items():
+        pairs = " ".join(f"{ratio:.2f}" for ratio in r["pair_ratios"])
         print(
             f"{name:32} {r['rps']:9.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} "
-            f"{r['baseline_rps']:9.0f} {r['ratio']:6.2f}"
+            f"{r['baseline_rps']:9.0f} {r['ratio']:6.2f}  {pairs}"
         )
     print(f"statements: {figures['statements']}; sizes: {figures['sizes']}", flush=True)
 

@@ -34,7 +34,8 @@ class _Compiled:
     order: tuple[str, ...] | None
     # Values of the statement's own literals ("open" in status = 'open'), processed.
     literals: Mapping[str, Any]
-    binds: Mapping[str, Processor]
+    # The parameters whose type converts their value, with its processor.
+    processed: tuple[tuple[str, Callable[[Any], Any]], ...]
     # (column index, processor) of the result columns that need converting.
     results: tuple[tuple[int, Callable[[Any], Any]], ...]
 
@@ -67,7 +68,11 @@ class DriverStatement:
                 sql=sql.string,
                 order=tuple(sql.positiontup) if sql.positional else None,
                 literals=literals,
-                binds=binds,
+                processed=tuple(
+                    (name, processor)
+                    for name, processor in binds.items()
+                    if processor is not None and name not in literals
+                ),
                 results=tuple((i, p) for i, p in enumerate(processors) if p is not None),
             )
             self._compiled[dialect.name] = compiled
@@ -90,9 +95,11 @@ class DriverStatement:
         else:
             connection = executor.connection()
         compiled = self._compile(connection.dialect)
-        values = dict(compiled.literals)
-        for name, value in params.items():
-            values[name] = _process(compiled.binds[name], value)
+        values = {**params, **compiled.literals}
+        for name, processor in compiled.processed:
+            value = values[name]
+            if value is not None:
+                values[name] = processor(value)
         args: Any = values if compiled.order is None else [values[n] for n in compiled.order]
         driver = connection.connection
         cursor = driver.cursor()

@@ -153,21 +153,24 @@ def record(
     taken: bool | None = None,
 ) -> None:
     """One event of the offer's life (one INSERT, no object to track)."""
-    values = {
-        "at": utcnow(),
-        "kind": kind,
-        "cart_id": cart.id,
-        "order_id": order_id,
-        "config_version": offer.rules.version,
-        "display_mode": offer.mode.value,
-        "channel": channel,
-        "language": language,
-        "currency": offer.premium.currency,
-        "insured_total_minor": offer.quote.insured_total.minor,
-        "premium_minor": offer.premium.minor,
-        "taken": taken,
-    }
-    _INSERT_EVENT.run(executor, {name + "_": value for name, value in values.items()})
+    # Parameters are named after the columns, with "_" (a column's own name is SQLAlchemy's).
+    _INSERT_EVENT.run(
+        executor,
+        {
+            "at_": utcnow(),
+            "kind_": kind,
+            "cart_id_": cart.id,
+            "order_id_": order_id,
+            "config_version_": offer.rules.version,
+            "display_mode_": offer.mode.value,
+            "channel_": channel,
+            "language_": language,
+            "currency_": offer.premium.currency,
+            "insured_total_minor_": offer.quote.insured_total.minor,
+            "premium_minor_": offer.premium.minor,
+            "taken_": taken,
+        },
+    )
 
 
 def note_shown(executor: Executor, cart: CartView, offer: CartOffer, language: str) -> CartView:
