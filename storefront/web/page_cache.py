@@ -28,8 +28,11 @@ from storefront.web.i18n import current_language
 @dataclass(frozen=True, slots=True)
 class CachedPage:
     body: bytes
-    mimetype: str
-    vary: tuple[str, ...]
+    # The response's own headers that every copy carries: its content type and Vary.
+    headers: tuple[tuple[str, str], ...]
+
+
+_KEPT_HEADERS = frozenset({"content-type", "vary"})
 
 
 class PageCache(LRU[Hashable, CachedPage]):
@@ -74,14 +77,17 @@ def cached_render(state: Hashable, render: Callable[[], Response]) -> Response:
                 setattr(g, field, own_token)
         if response.status_code != 200 or response.direct_passthrough or "_flashes" in session:
             return _with_token(response, cache.placeholder_bytes)
-        page = CachedPage(response.get_data(), response.mimetype, tuple(response.vary))
+        headers = tuple(
+            (name, value)
+            for name, value in response.headers.items()
+            if name.lower() in _KEPT_HEADERS
+        )
+        page = CachedPage(response.get_data(), headers)
         cache.put(key, page)
     body = page.body
     if cache.placeholder_bytes in body:
         body = body.replace(cache.placeholder_bytes, visitor_token().encode())
-    response = Response(body, mimetype=page.mimetype)
-    response.vary.update(page.vary)
-    return response
+    return Response(body, headers=page.headers)
 
 
 def _with_token(response: Response, placeholder: bytes) -> Response:
