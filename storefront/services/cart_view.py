@@ -187,12 +187,9 @@ def load_cart_view(executor: Executor, token: str | None) -> CartView | None:
     raw, dialect = _QUERY.run_raw(executor, {"token": token})
     if not raw:
         return None
+    # Every column is a plain value (JSON is read as text): the rows can be a key.
     key = (dialect.name, tuple(raw))
-    try:
-        view = _VIEWS.get(key)
-    except TypeError:  # a driver value that cannot be hashed: no keeping, built each time
-        rows = _QUERY.convert(raw, dialect)
-        return _build_view(rows[0], _build_lines(rows))
+    view = _VIEWS.get(key)
     if view is None:
         rows = _QUERY.convert(raw, dialect)
         lines_key = (dialect.name, tuple(row[_LINE_COLUMNS] for row in raw))
