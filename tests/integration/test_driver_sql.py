@@ -151,3 +151,52 @@ def test_the_cart_pages_run_on_their_own_connection_without_the_orm_session(
     assert begun == []
     # What they wrote was committed on that connection.
     assert events(shop)[-3:] == [("taken", "cart"), ("declined", "cart"), ("taken", "cart")]
+
+
+def test_sqlite_workers_keep_the_cart_pages_connection_between_requests(client, shop):
+    from storefront.extensions import db
+
+    kept = shop.extensions["kept_connections"]
+    with shop.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
+    client.get("/")
+    first = list(kept._idle)
+    client.get("/cart")
+    if not sqlite:
+        # A server may drop idle connections: each one is tested as it leaves the pool.
+        assert first == [] and kept._idle == []
+        return
+    assert len(first) == 1 and kept._idle == first
+    assert not first[0].in_transaction()
+
+
+def test_a_kept_connection_is_rolled_back_and_a_broken_one_closed(shop, cart_token):
+    from storefront.extensions import db
+    from storefront.models import Cart
+    from storefront.web.cart_session import KeptConnections
+
+    with shop.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("connections are kept on SQLite only")
+        kept = KeptConnections(db.engine, 1)
+        connection = kept.take()
+        connection.execute(update(Cart).values(insurance_choice="yes"))
+        kept.give_back(connection)
+        assert kept._idle == [connection] and not connection.in_transaction()
+        assert db.session.scalar(select(Cart.insurance_choice)) is None
+        assert kept.take() is connection
+        # Beyond the limit, or broken: closed, never kept.
+        second = kept.take()
+        kept.give_back(connection)
+        kept.give_back(second)
+        assert kept._idle == [connection] and second.closed
+        broken = kept.take()
+        broken.invalidate()
+        kept.give_back(broken)
+        assert kept._idle == [] and broken.closed
+        last = kept.take()
+        kept.give_back(last)
+        assert kept._idle == [last]
+        # The engine disposed (the app shutting down): the kept connections are closed too.
+        db.engine.dispose()
+        assert kept._idle == [] and last.closed
