@@ -65,11 +65,13 @@ def register_web(app: Flask) -> None:
         errors,
         i18n,
         page_cache,
+        request,
         security,
         sessions,
         templating,
     )
 
+    app.request_class = request.ShopRequest
     app.extensions["shop_settings"] = ShopSettings.from_config(app.config)
     sessions.init_app(app)
     csrf_tokens.init_app(app)

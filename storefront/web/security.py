@@ -1,14 +1,24 @@
 """At the door of every request: no forged NUL character nor id beyond the database's range
-gets in, and every response, from the first page on, carries the security headers."""
+gets in, and every response, from the first page on, carries the security headers.
+
+The Content-Security-Policy depends on the page (the insurance terms' origin may be framed), so
+it is set as the response is made. The other headers are the same for every response: they are
+added to the WSGI header list as the response starts, which also covers static files and error
+pages, at a fraction of the cost of Werkzeug's header object.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, abort, current_app, g, request
+from flask import Flask, Response, abort, g, request
 from werkzeug.routing import IntegerConverter, Map
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 from storefront.domain.insurance import terms_origin
 from storefront.models.base import MAX_DATABASE_INTEGER
@@ -45,11 +55,32 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class StaticSecurityHeaders:
+    """WSGI middleware: the fixed security headers, on every response that has not set its
+    own value for them."""
+
+    def __init__(self, wsgi_app: WSGIApplication, headers: tuple[tuple[str, str], ...]) -> None:
+        self.wsgi_app = wsgi_app
+        self.headers = tuple((name.lower(), (name, value)) for name, value in headers)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        def start(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:
+            present = {name.lower() for name, _ in headers}
+            headers.extend(header for name, header in self.headers if name not in present)
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
+
+
 def init_app(app: Flask) -> None:
     # Before any blueprint: rules bind their converters when they are added.
     app.url_map.converters["int"] = IdConverter
     app.before_request(_refuse_nul_characters)
-    app.after_request(_security_headers)
+    app.after_request(_content_security_policy)
+    production = app.config["STOREFRONT_ENV"] == "production"
+    app.wsgi_app = StaticSecurityHeaders(app.wsgi_app, _STATIC_HEADERS[production])
 
 
 def _refuse_nul_characters() -> None:
@@ -79,13 +110,10 @@ def _frame_sources_for(terms_url: str) -> tuple[str, ...]:
     return (terms_origin(terms_url) or "'self'",)
 
 
-def _security_headers(response: Response) -> Response:
+def _content_security_policy(response: Response) -> Response:
     headers = response.headers
-    present = {name.lower() for name in headers.keys()}  # noqa: SIM118 (Headers are a list)
-    if "content-security-policy" not in present:
+    if "Content-Security-Policy" not in headers:
         headers["Content-Security-Policy"] = content_security_policy(_frame_sources())
-    extra = _STATIC_HEADERS[current_app.config["STOREFRONT_ENV"] == "production"]
-    headers.extend([(name, value) for name, value in extra if name.lower() not in present])
     return response
 
 

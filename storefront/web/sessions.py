@@ -14,7 +14,7 @@ import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Flask, Request
+from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from itsdangerous import BadSignature
 
@@ -63,6 +63,14 @@ class SessionInterface(SecureCookieSessionInterface):
         session.issued_at = issued_at
         return session
 
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if session.accessed:
+            # Flask adds "Vary: Cookie" by parsing and writing the header again; a read session
+            # is every request's case, and a look at the header is enough.
+            vary_on_cookie(response)
+            session.accessed = False
+        super().save_session(app, session, response)
+
     def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
         if session.modified:
             return True
@@ -70,6 +78,14 @@ class SessionInterface(SecureCookieSessionInterface):
             return False
         issued_at = getattr(session, "issued_at", None)
         return issued_at is None or datetime.now(UTC) - issued_at > REFRESH_AFTER
+
+
+def vary_on_cookie(response: Response) -> None:
+    vary = response.headers.get("Vary")
+    if not vary:
+        response.headers["Vary"] = "Cookie"
+    elif "cookie" not in (name.strip().lower() for name in vary.split(",")):
+        response.headers["Vary"] = f"{vary}, Cookie"
 
 
 def init_app(app: Flask) -> None:

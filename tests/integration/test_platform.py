@@ -83,6 +83,15 @@ def test_every_page_sends_the_security_headers(client):
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "same-origin"
         assert "Strict-Transport-Security" not in headers
+        assert [name.lower() for name, _ in headers].count("x-frame-options") == 1
+    # Static files and pages that frame themselves: the page's own value stands, once.
+    with client.get("/static/css/shop.css") as static:
+        assert static.headers["X-Frame-Options"] == "DENY"
+    framed = client.get("/demo/terms-en.html").headers
+    assert framed.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert framed.getlist("Content-Security-Policy") == [
+        "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'self'"
+    ]
 
 
 def test_session_cookie_is_httponly_and_lax_and_secure_in_production(make_app):

@@ -80,3 +80,29 @@ def test_a_request_adding_to_a_checked_cookies_list_leaves_the_next_one_unchange
     client.post("/cart/insurance", data=form)  # a second message, appended to the list
     client.set_cookie("storefront_session", one_message, domain="shop.test")
     assert client.get("/cart").get_data(as_text=True).count(message) == 1
+
+
+def test_vary_names_the_cookie_once_beside_what_the_page_varies_on():
+    from flask import Response
+
+    from storefront.web.sessions import vary_on_cookie
+
+    for before, after in (
+        (None, "Cookie"),
+        ("HX-Request", "HX-Request, Cookie"),
+        ("HX-Request, cookie", "HX-Request, cookie"),
+    ):
+        response = Response("ok")
+        if before:
+            response.headers["Vary"] = before
+        vary_on_cookie(response)
+        assert response.headers.getlist("Vary") == [after]
+
+
+def test_a_cached_partial_varies_on_the_cookie_and_on_htmx(client, shop):
+    add(client, jazz(shop))
+    client.get("/cart")
+    for _ in range(2):  # rendered, then served from the worker's cache
+        response = client.get("/cart/insurance", headers={"HX-Request": "true"})
+        assert response.status_code == 200
+        assert {v.strip() for v in response.headers["Vary"].split(",")} >= {"Cookie"}
