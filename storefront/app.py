@@ -11,12 +11,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from storefront import config as config_module
 from storefront.extensions import babel, csrf, db, htmx, login, migrate
+from storefront.web.application import ShopFlask
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(
+    app = ShopFlask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -65,13 +66,11 @@ def register_web(app: Flask) -> None:
         errors,
         i18n,
         page_cache,
-        request,
         security,
         sessions,
         templating,
     )
 
-    app.request_class = request.ShopRequest
     app.extensions["shop_settings"] = ShopSettings.from_config(app.config)
     sessions.init_app(app)
     csrf_tokens.init_app(app)

@@ -4,7 +4,8 @@ Flask-WTF signs the session's raw token again for every page that shows a form, 
 signature of every token it receives. Tokens here have no time limit (``WTF_CSRF_TIME_LIMIT`` is
 None), so a signed token stays valid as long as its session: each worker keeps the signed form
 of its recent visitors' tokens, serves it again, and recognises it when it comes back. Any other
-token goes through Flask-WTF's full check.
+token goes through Flask-WTF's full check, and once it passed, it is recognised too (another
+worker signed it).
 """
 
 from __future__ import annotations
@@ -51,6 +52,15 @@ def _signed_here(token: str | None) -> bool:
     return known is not None and hmac.compare_digest(known, token)
 
 
+def _remember(token: str | None) -> None:
+    """A token another worker signed passed the full check: recognise it from now on, as if
+    signed here (a visitor's requests reach every worker)."""
+    config = current_app.config
+    raw = session.get(config["WTF_CSRF_FIELD_NAME"])
+    if token and raw is not None and config.get("WTF_CSRF_TIME_LIMIT") is None:
+        current_app.extensions["csrf_tokens"].put(raw, token)
+
+
 class CSRFProtect(flask_wtf_csrf.CSRFProtect):
     """Flask-WTF's protection, where a token signed here is recognised without a new check."""
 
@@ -67,6 +77,7 @@ class CSRFProtect(flask_wtf_csrf.CSRFProtect):
             except ValidationError as error:
                 logger.info(error.args[0])
                 self._error_response(error.args[0])
+            _remember(token)
         if request.is_secure and current_app.config["WTF_CSRF_SSL_STRICT"]:
             if not request.referrer:
                 self._error_response("The referrer header is missing.")

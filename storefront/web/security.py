@@ -112,7 +112,8 @@ def _frame_sources_for(terms_url: str) -> tuple[str, ...]:
 
 def _content_security_policy(response: Response) -> Response:
     headers = response.headers
-    if "Content-Security-Policy" not in headers:
+    # getlist: Werkzeug's "in" raises and catches an exception for an absent header.
+    if not headers.getlist("Content-Security-Policy"):
         headers["Content-Security-Policy"] = content_security_policy(_frame_sources())
     return response
 

@@ -81,7 +81,7 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def vary_on_cookie(response: Response) -> None:
-    vary = response.headers.get("Vary")
+    vary = ", ".join(response.headers.getlist("Vary"))
     if not vary:
         response.headers["Vary"] = "Cookie"
     elif "cookie" not in (name.strip().lower() for name in vary.split(",")):

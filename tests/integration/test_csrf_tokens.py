@@ -62,3 +62,26 @@ def test_over_https_a_post_from_another_site_is_refused_even_with_a_known_token(
     assert lines(shop) == []
     assert post_from("https://shop.test/cart").status_code == 302
     assert lines(shop) == [1]
+
+
+def test_a_token_signed_by_another_worker_is_checked_once_then_recognised(
+    client, shop, monkeypatch
+):
+    from storefront.web import csrf_tokens
+
+    token = token_of(client)
+    shop.extensions["csrf_tokens"] = csrf_tokens.LRU(4096)  # this worker never signed it
+    checks = []
+    full_check = csrf_tokens.validate_csrf
+    monkeypatch.setattr(
+        csrf_tokens, "validate_csrf", lambda value: checks.append(value) or full_check(value)
+    )
+    assert post_add(client, token, jazz(shop)).status_code == 302
+    assert post_add(client, token, jazz(shop)).status_code == 302
+    assert checks == [token]
+    assert lines(shop) == [2]
+    # A forged token is still checked in full, and refused, every time.
+    forged = token[:-1] + ("A" if token[-1] != "A" else "B")
+    assert post_add(client, forged, jazz(shop)).status_code == 400
+    assert post_add(client, forged, jazz(shop)).status_code == 400
+    assert checks == [token, forged, forged]

@@ -74,3 +74,28 @@ def test_cookie_headers_parse_as_werkzeug_parses_them():
         assert list(ours.items(multi=True)) == list(theirs.items(multi=True))
     first = ShopRequest(environ(b"", HTTP_COOKIE=short)).cookies
     assert ShopRequest(environ(b"", HTTP_COOKIE=short)).cookies is first
+
+
+def test_plain_functions_are_remembered_and_coroutine_functions_still_wrapped(make_app):
+    app = make_app()
+
+    def plain() -> str:
+        return "plain"
+
+    async def later() -> str:
+        return "later"
+
+    class Slotted:
+        __slots__ = ()
+
+        def __call__(self) -> str:
+            return "slotted"
+
+    assert app.ensure_sync(plain) is plain and plain in app._plain_functions
+    assert app.ensure_sync(plain) is plain
+    # Flask's own handling of coroutine functions (here: asking for its "async" extra).
+    with pytest.raises(RuntimeError, match="async"):
+        app.ensure_sync(later)
+    assert later not in app._plain_functions
+    slotted = Slotted()
+    assert app.ensure_sync(slotted) is slotted
