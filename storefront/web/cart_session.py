@@ -106,11 +106,12 @@ def cart_db() -> Executor:
     """Where this request's cart statements run and are committed: the ORM session, or in a
     route declared ``@own_connection``, a Core connection taken on first use and given back
     (rolled back if not committed) when the request ends."""
-    if not g.get("own_connection"):
+    request_g = g._get_current_object()
+    if not request_g.get("own_connection"):
         return db.session
-    connection = g.get("connection")
+    connection = request_g.get("connection")
     if connection is None:
-        connection = g.connection = current_app.extensions["kept_connections"].take()
+        connection = request_g.connection = current_app.extensions["kept_connections"].take()
     return connection
 
 
@@ -129,9 +130,11 @@ def current_cart() -> Cart | None:
 
 def current_cart_view() -> CartView | None:
     """The cart as pages show it, read once per request."""
-    if "cart_view" not in g:
-        g.cart_view = load_cart_view(cart_db(), session.get(SESSION_KEY))
-    return g.cart_view
+    request_g = g._get_current_object()
+    view = request_g.get("cart_view", _UNSET)
+    if view is _UNSET:
+        view = request_g.cart_view = load_cart_view(cart_db(), session.get(SESSION_KEY))
+    return view
 
 
 def cart_for_update() -> Cart:
@@ -164,12 +167,12 @@ def _settings_for(identity: tuple[int, datetime] | None) -> InsuranceSettings | 
 
 def insurance_settings() -> InsuranceSettings | None:
     """The active insurance configuration, once per request (None when switched off)."""
-    settings = g.get("insurance_settings", _UNSET)
+    request_g = g._get_current_object()
+    settings = request_g.get("insurance_settings", _UNSET)
     if settings is _UNSET:
         view = current_cart_view()
         identity = view.insurance if view is not None else active_identity(cart_db())
-        settings = _settings_for(identity)
-        g.insurance_settings = settings
+        settings = request_g.insurance_settings = _settings_for(identity)
     return settings
 
 
@@ -186,7 +189,9 @@ def current_priced_cart() -> PricedCart | None:
     Pricing is a pure function of the cart as stored and the configuration: equal states are
     priced once per worker.
     """
-    if "priced_cart" not in g:
+    request_g = g._get_current_object()
+    priced = request_g.get("priced_cart", _UNSET)
+    if priced is _UNSET:
         priced = None
         if current_cart_view() is not None:
             state = cart_state()
@@ -195,14 +200,15 @@ def current_priced_cart() -> PricedCart | None:
             if priced is None:
                 priced = price_cart(state[0], shop_settings().delivery_fee, insurance_settings())
                 cache.put(state, priced)
-        g.priced_cart = priced
-    return g.priced_cart
+        request_g.priced_cart = priced
+    return priced
 
 
 def cart_changed(view: CartView) -> None:
     """A change made through ``CartView`` statements: price the new view next time."""
-    g.cart_view = view
-    g.pop("priced_cart", None)
+    request_g = g._get_current_object()
+    request_g.cart_view = view
+    request_g.pop("priced_cart", None)
 
 
 def forget_priced_cart() -> None:

@@ -33,15 +33,16 @@ def select_locale() -> Locale:
 def current_language() -> str:
     """The remembered choice, else the browser's first supported language, else the default;
     worked out once per request."""
-    language = g.get("language")
+    request_g = g._get_current_object()
+    language = request_g.get("language")
     if language is None:
         language = session.get("lang")
         if language not in LANGUAGES:
-            header = request.headers.get("Accept-Language", "")
+            header = request.environ.get("HTTP_ACCEPT_LANGUAGE", "")
             default = current_app.config["STOREFRONT_DEFAULT_LANGUAGE"]
             parse = _browser_language if len(header) <= 256 else _browser_language.__wrapped__
             language = parse(header, default)
-        g.language = language
+        request_g.language = language
     return language
 
 

@@ -48,15 +48,16 @@ def page_cache() -> PageCache:
     return current_app.extensions["page_cache"]
 
 
-def _cacheable() -> bool:
-    return page_cache().size > 0 and "_flashes" not in session and "_user_id" not in session
+def _cacheable(cache: PageCache) -> bool:
+    visitor = session._get_current_object()
+    return cache.size > 0 and "_flashes" not in visitor and "_user_id" not in visitor
 
 
 def cached_render(state: Hashable, render: Callable[[], Response]) -> Response:
     """``render()``'s response for this state, rendered once per state, page and language."""
-    if not _cacheable():
-        return render()
     cache = page_cache()
+    if not _cacheable(cache):
+        return render()
     key = (
         request.method,
         request.full_path,

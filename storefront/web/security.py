@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, abort, g, request
@@ -86,10 +85,12 @@ def init_app(app: Flask) -> None:
 def _refuse_nul_characters() -> None:
     """Nobody types a NUL character: one in the path, the query or a form is forged, and
     PostgreSQL cannot store it (the driver's error would read as the database being down)."""
-    values = [request.path]
-    for source in (request.args, request.form):
-        values.extend(chain.from_iterable(source.listvalues()))
-    if any("\x00" in value for value in values):
+    sources = [request.form]
+    if request.environ.get("QUERY_STRING"):
+        sources.append(request.args)
+    if "\x00" in request.path or any(
+        "\x00" in value for source in sources for values in source.listvalues() for value in values
+    ):
         abort(400)
 
 
