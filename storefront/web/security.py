@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Response, abort, g, request
 from werkzeug.routing import IntegerConverter, Map
 
-if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
-
 from storefront.domain.insurance import terms_origin
 from storefront.models.base import MAX_DATABASE_INTEGER
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 BASE_CSP = {
     "default-src": "'self'",
