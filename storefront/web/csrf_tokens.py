@@ -22,31 +22,36 @@ from storefront.lru import LRU
 logger = logging.getLogger("flask_wtf.csrf")
 
 
+def _reusable_raw() -> str | None:
+    """The session's raw token, when signed tokens can be reused (no time limit), else None."""
+    config = current_app.config
+    if config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return None
+    return session.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+
+
 def visitor_token() -> str:
     """The visitor's signed CSRF token (Flask-WTF's, reused while the session's is the same)."""
-    config = current_app.config
-    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     if field in g:
         return g.get(field)
     tokens: LRU[str, str] = current_app.extensions["csrf_tokens"]
-    reusable = config.get("WTF_CSRF_TIME_LIMIT") is None
-    raw = session.get(field)
-    if reusable and raw is not None:
+    raw = _reusable_raw()
+    if raw is not None:
         token = tokens.get(raw)
         if token is not None:
             setattr(g, field, token)
             return token
     token = generate_csrf()
-    if reusable:
+    if current_app.config.get("WTF_CSRF_TIME_LIMIT") is None:
         tokens.put(session[field], token)
     return token
 
 
 def _signed_here(token: str | None) -> bool:
     """The token is the one this worker signed for the visitor's session."""
-    config = current_app.config
-    raw = session.get(config["WTF_CSRF_FIELD_NAME"])
-    if not token or raw is None or config.get("WTF_CSRF_TIME_LIMIT") is not None:
+    raw = _reusable_raw()
+    if not token or raw is None:
         return False
     known = current_app.extensions["csrf_tokens"].get(raw)
     return known is not None and hmac.compare_digest(known, token)
@@ -55,9 +60,8 @@ def _signed_here(token: str | None) -> bool:
 def _remember(token: str | None) -> None:
     """A token another worker signed passed the full check: recognise it from now on, as if
     signed here (a visitor's requests reach every worker)."""
-    config = current_app.config
-    raw = session.get(config["WTF_CSRF_FIELD_NAME"])
-    if token and raw is not None and config.get("WTF_CSRF_TIME_LIMIT") is None:
+    raw = _reusable_raw()
+    if token and raw is not None:
         current_app.extensions["csrf_tokens"].put(raw, token)
 
 
