@@ -43,8 +43,9 @@ def visitor_token() -> str:
             setattr(g, field, token)
             return token
     token = generate_csrf()
-    if current_app.config.get("WTF_CSRF_TIME_LIMIT") is None:
-        tokens.put(session[field], token)
+    raw = _reusable_raw()  # generate_csrf has put the raw token in the session
+    if raw is not None:
+        tokens.put(raw, token)
     return token
 
 
