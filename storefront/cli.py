@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -205,6 +206,15 @@ def insurance_import(file) -> None:
     click.echo(f"Insurance configuration imported (version {settings.version}).")
 
 
+def _too_many_for_xlsx(rows: str) -> str:
+    from storefront.services.report import XLSX_MAX_ROWS
+
+    return (
+        f"{rows} rows: an XLSX sheet holds at most {XLSX_MAX_ROWS:,}. "
+        "Choose a shorter period, or --format csv."
+    )
+
+
 @insurance_group.command("report")
 @click.option(
     "--from",
@@ -235,14 +245,21 @@ def insurance_report(start, end, fmt: str, output: str) -> None:
     if start and end and start > end:
         raise click.BadParameter("--to is before --from")
     low, high = report.period_bounds(start.date() if start else None, end.date() if end else None)
+    query = report.report_query(low, high)
+    if fmt == "xlsx" and (count := report.row_count(db.session, query)) > report.XLSX_MAX_ROWS:
+        raise click.ClickException(_too_many_for_xlsx(f"{count:,}"))
     totals = report.Totals()
-    rows = report.report_rows(db.session, report.report_query(low, high), totals)
-    with open(output, "wb") as out:
-        if fmt == "csv":
-            for chunk in report.csv_chunks(rows):
-                out.write(chunk)
-        else:
-            report.write_xlsx(rows, out)
+    rows = report.report_rows(db.session, query, totals)
+    try:
+        with open(output, "wb") as out:
+            if fmt == "csv":
+                for chunk in report.csv_chunks(rows):
+                    out.write(chunk)
+            else:
+                report.write_xlsx(rows, out)
+    except report.TooManyRows as error:  # the period grew since it was counted
+        Path(output).unlink(missing_ok=True)
+        raise click.ClickException(_too_many_for_xlsx(f"More than {error.limit:,}")) from error
     click.echo(f"{totals.rows} rows ({totals.events} cover events) written to {output}.")
 
 

@@ -21,6 +21,8 @@ ENV_OVERRIDES = {
     "STOREFRONT_TRUSTED_PROXIES": "STOREFRONT_TRUSTED_PROXIES",
     "STOREFRONT_REFUND_OVERRIDE_ROLES": "STOREFRONT_REFUND_OVERRIDE_ROLES",
     "STOREFRONT_PAGE_CACHE_SIZE": "STOREFRONT_PAGE_CACHE_SIZE",
+    "STOREFRONT_REPORT_CSV_ROWS": "STOREFRONT_REPORT_CSV_ROWS",
+    "STOREFRONT_REPORT_XLSX_ROWS": "STOREFRONT_REPORT_XLSX_ROWS",
     "MAIL_SERVER": "MAIL_SERVER",
     "MAIL_PORT": "MAIL_PORT",
     "MAIL_USERNAME": "MAIL_USERNAME",
@@ -29,6 +31,13 @@ ENV_OVERRIDES = {
     "MAIL_USE_SSL": "MAIL_USE_SSL",
     "MAIL_FROM": "MAIL_FROM",
 }
+
+INTEGER_SETTINGS = (
+    "STOREFRONT_TRUSTED_PROXIES",
+    "STOREFRONT_PAGE_CACHE_SIZE",
+    "STOREFRONT_REPORT_CSV_ROWS",
+    "STOREFRONT_REPORT_XLSX_ROWS",
+)
 
 
 def defaults(instance_path: Path) -> dict[str, Any]:
@@ -47,6 +56,11 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "STOREFRONT_REFUND_OVERRIDE_ROLES": "admin",
         # Rendered cart pages kept per worker (0: none), see storefront.web.page_cache.
         "STOREFRONT_PAGE_CACHE_SIZE": 512,
+        # Most rows an insurer report download from the back office holds. A download is built
+        # inside one request, which must end well within the server's worker timeout (gunicorn:
+        # 30 s); an XLSX row costs about 25 times a CSV row. The command line exports any period.
+        "STOREFRONT_REPORT_CSV_ROWS": 1_000_000,
+        "STOREFRONT_REPORT_XLSX_ROWS": 50_000,
         # Outgoing mail (the insurer report). Without MAIL_SERVER, messages go to instance/outbox/.
         "MAIL_SERVER": "",
         "MAIL_PORT": 25,
@@ -78,8 +92,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
             config[key] = os.environ[env_name]
     config.update(overrides or {})
     config["STOREFRONT_CURRENCY"] = config["STOREFRONT_CURRENCY"].upper()
-    config["STOREFRONT_TRUSTED_PROXIES"] = int(config["STOREFRONT_TRUSTED_PROXIES"])
-    config["STOREFRONT_PAGE_CACHE_SIZE"] = int(config["STOREFRONT_PAGE_CACHE_SIZE"])
+    for key in INTEGER_SETTINGS:
+        config[key] = int(config[key])
     config["STOREFRONT_REFUND_OVERRIDE_ROLES"] = _roles(config["STOREFRONT_REFUND_OVERRIDE_ROLES"])
     for flag in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
         if isinstance(config[flag], str):

@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     request,
@@ -16,11 +17,11 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 from wtforms import DateField
 from wtforms.validators import Optional
 
@@ -72,6 +73,45 @@ def _query(start: date | None, end: date | None):
     return report.report_query(low, high)
 
 
+def _download_limits() -> dict[str, int]:
+    """Most rows a download holds, by format (see ``STOREFRONT_REPORT_*_ROWS``)."""
+    config = current_app.config
+    return {
+        "csv": config["STOREFRONT_REPORT_CSV_ROWS"],
+        "xlsx": min(config["STOREFRONT_REPORT_XLSX_ROWS"], report.XLSX_MAX_ROWS),
+    }
+
+
+def _too_many_rows(total: int, limits: dict[str, int]) -> str | None:
+    """Why a download of ``total`` rows is not offered, or None when both are."""
+    figures = {"rows": format_decimal(total)}
+    if total > limits["csv"]:
+        return ngettext(
+            "This period has %(rows)s row: a download holds at most %(limit)s. "
+            "Please choose a shorter period.",
+            "This period has %(rows)s rows: a download holds at most %(limit)s. "
+            "Please choose a shorter period.",
+            total,
+            limit=format_decimal(limits["csv"]),
+            **figures,
+        )
+    if total > limits["xlsx"]:
+        return ngettext(
+            "This period has %(rows)s row: an XLSX download holds at most %(limit)s. "
+            "Please choose a shorter period, or download the CSV.",
+            "This period has %(rows)s rows: an XLSX download holds at most %(limit)s. "
+            "Please choose a shorter period, or download the CSV.",
+            total,
+            limit=format_decimal(limits["xlsx"]),
+            **figures,
+        )
+    return None
+
+
+def _period_args() -> dict[str, str]:
+    return {k: v for k, v in request.args.items() if k in ("start", "end") and v}
+
+
 @bp.get("")
 def index() -> Response:
     form, start, end, valid = _period()
@@ -79,13 +119,14 @@ def index() -> Response:
     rows, total = [], 0
     if valid:
         query = _query(start, end)
-        total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        total = report.row_count(db.session, query)
         # Past the last page (a typo or a forged ?page=10**30): the last page.
         page = min(page, max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
         rows = list(
             report.report_rows(db.session, query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
         )
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    limits = _download_limits()
     return render(
         "reports/index.html",
         "reports/_preview.html",
@@ -96,10 +137,18 @@ def index() -> Response:
         page_number=page,
         pages=pages,
         columns=report.COLUMNS,
-        period_args={k: v for k, v in request.args.items() if k in ("start", "end") and v},
+        period_args=_period_args(),
+        limits=limits,
+        too_many_rows=_too_many_rows(total, limits),
         unsent=report.unsent_count(db.session),
         batches=report.batches(db.session),
     )
+
+
+def _refuse_download(query, limits: dict[str, int]) -> Response:
+    total = report.row_count(db.session, query)
+    flash(_too_many_rows(total, limits) or _("Please choose a shorter period."), "error")
+    return redirect(url_for("reports.index", **_period_args()))
 
 
 @bp.get("/download.<fmt>")
@@ -112,6 +161,10 @@ def download(fmt: str) -> Response:
         return redirect(url_for("reports.index"))
     name = f"insurance-report-{start or 'start'}-{end or 'today'}.{fmt}"
     query = _query(start, end)
+    limits = _download_limits()
+    if report.row_count(db.session, query) > limits[fmt]:
+        # Built within one request, a bigger file would outlast the worker's timeout.
+        return _refuse_download(query, limits)
     if fmt == "csv":
         rows = report.report_rows(db.session, query)
         response = Response(
@@ -120,7 +173,11 @@ def download(fmt: str) -> Response:
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by send_file when sent)
-    report.write_xlsx(report.report_rows(db.session, query), spool)
+    try:
+        report.write_xlsx(report.report_rows(db.session, query), spool)
+    except report.TooManyRows:  # the period grew past a sheet's rows since it was counted
+        spool.close()
+        return _refuse_download(query, limits)
     spool.seek(0)
     return send_file(
         spool,

@@ -78,6 +78,15 @@ class NothingToSend(Exception):
     """Every cover event is already in a batch."""
 
 
+class TooManyRows(Exception):
+    """The report has more rows than the chosen file or download may hold."""
+
+    def __init__(self, rows: int, limit: int) -> None:
+        super().__init__(f"{rows} rows, at most {limit}")
+        self.rows = rows
+        self.limit = limit
+
+
 def neutralise(text: str) -> str:
     """Keep spreadsheets from evaluating a cell: a leading ``= + - @`` gets a quote."""
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
@@ -141,6 +150,11 @@ def report_query(
     if batch_id is not None:
         query = query.where(CoverEvent.batch_id == batch_id)
     return query
+
+
+def row_count(session: Session, query: Select) -> int:
+    """How many rows ``query`` (from ``report_query``) gives."""
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 @dataclass
@@ -354,6 +368,8 @@ def csv_chunks(rows: Iterable[list[str]], rows_per_chunk: int = 1000) -> Iterato
 
 # XLSX -----------------------------------------------------------------------------------------
 
+# A sheet holds 1,048,576 rows: the header, and this many report rows.
+XLSX_MAX_ROWS = 1_048_575
 _NUMERIC = {"quantity", "cover_id", "config_version"}
 _AMOUNTS = {"unit_price", "simple_fee", "insured_amount", "premium"}
 
@@ -364,6 +380,9 @@ def write_xlsx(rows: Iterable[list[str]], out: IO[bytes]) -> None:
 
     Quantities, ids and amounts are number cells; the rest is text. A cell is made once per
     distinct value of its kind; characters XML cannot carry become U+FFFD.
+
+    :raises TooManyRows: past ``XLSX_MAX_ROWS`` rows (callers count them first; this catches a
+        period that grew since), after writing a file of the first rows only.
     """
     from decimal import Decimal
 
@@ -379,9 +398,12 @@ def write_xlsx(rows: Iterable[list[str]], out: IO[bytes]) -> None:
     cells = [
         numbers if name in _NUMERIC else amounts if name in _AMOUNTS else texts for name in COLUMNS
     ]
-    for row in rows:
+    rows = iter(rows)
+    for row in islice(rows, XLSX_MAX_ROWS):
         sheet.append([cell[value] for cell, value in zip(cells, row, strict=True)])
-    workbook.save(out)
+    workbook.save(out)  # even when refusing: openpyxl's writer must end its XML
+    if next(rows, None) is not None:
+        raise TooManyRows(XLSX_MAX_ROWS + 1, XLSX_MAX_ROWS)
 
 
 # Sending --------------------------------------------------------------------------------------

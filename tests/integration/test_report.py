@@ -181,6 +181,51 @@ def test_preview_download_and_access(shop, orders):
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
 
 
+def test_downloads_past_their_row_limits_are_refused_with_a_message(shop, orders):
+    """A download is built in one request: past its limit, the page says why, nothing breaks."""
+    shop.config["STOREFRONT_REPORT_XLSX_ROWS"] = 5  # the orders give 6 rows
+    marketer = staff_client(shop, "marketer")
+    period = "?start=2020-01-01&end=2099-12-31"
+    page = marketer.get(BASE + period, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'data-testid="report-download-csv"' in page
+    assert 'data-testid="report-download-xlsx"' not in page
+    assert "This period has 6 rows: an XLSX download holds at most 5." in page
+    refused = marketer.get(f"{BASE}/download.xlsx{period}", headers={"Accept-Language": "fr"})
+    assert refused.status_code == 302
+    assert refused.headers["Location"].endswith(BASE + period)
+    shown = marketer.get(BASE + period, headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Cette période compte 6 lignes" in shown
+    assert marketer.get(f"{BASE}/download.csv{period}").data.startswith(b"\xef\xbb\xbf")
+
+    shop.config["STOREFRONT_REPORT_CSV_ROWS"] = 5
+    page = marketer.get(BASE, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "report-download-csv" not in page and "report-download-xlsx" not in page
+    assert "This period has 6 rows: a download holds at most 5." in page
+    refused = marketer.get(f"{BASE}/download.csv")
+    assert refused.status_code == 302 and refused.headers["Location"].endswith(BASE)
+
+    shop.config["STOREFRONT_REPORT_CSV_ROWS"] = shop.config["STOREFRONT_REPORT_XLSX_ROWS"] = 6
+    page = marketer.get(BASE, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "report-download-csv" in page and "report-download-xlsx" in page
+    assert "report-download-limit" not in page
+    with marketer.get(f"{BASE}/download.xlsx") as xlsx:
+        assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+
+
+def test_an_xlsx_download_whose_period_outgrew_a_sheet_is_refused(shop, orders, monkeypatch):
+    from storefront.services import report
+
+    monkeypatch.setattr(report, "XLSX_MAX_ROWS", 5)
+    counted = report.row_count
+    counts = iter([5])  # counted before the period grew; counted again when refused
+    monkeypatch.setattr(report, "row_count", lambda s, q: next(counts, None) or counted(s, q))
+    marketer = staff_client(shop, "marketer")
+    refused = marketer.get(f"{BASE}/download.xlsx", headers={"Accept-Language": "en"})
+    assert refused.status_code == 302 and refused.headers["Location"].endswith(BASE)
+    page = marketer.get(BASE, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "This period has 6 rows: an XLSX download holds at most 5." in page
+
+
 def test_preview_period_errors_are_messages(shop):
     marketer = staff_client(shop, "marketer")
     bad = marketer.get(f"{BASE}?start=2026-13-40&end=x", headers={"Accept-Language": "en"})
@@ -234,6 +279,34 @@ def test_cli_writes_csv_and_xlsx(shop, orders, tmp_path):
         args=["insurance", "report", "--from", "2026-02-01", "--to", "2026-01-01", "-o", str(out)]
     )
     assert bad.exit_code != 0
+
+
+def test_cli_refuses_an_xlsx_longer_than_a_sheet(shop, orders, tmp_path, monkeypatch):
+    from storefront.services import report
+
+    monkeypatch.setattr(report, "XLSX_MAX_ROWS", 5)
+    runner = shop.test_cli_runner()
+    xlsx = tmp_path / "r.xlsx"
+    result = runner.invoke(args=["insurance", "report", "--format", "xlsx", "-o", str(xlsx)])
+    assert result.exit_code != 0
+    assert "6 rows: an XLSX sheet holds at most 5" in result.output
+    assert "--format csv" in result.output and not xlsx.exists()
+    csv_file = tmp_path / "r.csv"
+    result = runner.invoke(args=["insurance", "report", "--format", "csv", "-o", str(csv_file)])
+    assert result.exit_code == 0 and "6 rows" in result.output
+
+
+def test_cli_removes_an_xlsx_whose_period_outgrew_a_sheet(shop, orders, tmp_path, monkeypatch):
+    from storefront.services import report
+
+    monkeypatch.setattr(report, "XLSX_MAX_ROWS", 5)
+    monkeypatch.setattr(report, "row_count", lambda session, query: 5)  # counted before it grew
+    xlsx = tmp_path / "r.xlsx"
+    result = shop.test_cli_runner().invoke(
+        args=["insurance", "report", "--format", "xlsx", "-o", str(xlsx)]
+    )
+    assert result.exit_code != 0 and "More than 5 rows" in result.output
+    assert not xlsx.exists()
 
 
 # Sending --------------------------------------------------------------------------------------

@@ -72,3 +72,15 @@ def test_xlsx_cells_read_back_as_written(rows):
                 assert isinstance(value, int | float) and value == float(text), name
             else:
                 assert value == xml_text(text), name
+
+
+def test_xlsx_refuses_more_rows_than_a_sheet_holds(monkeypatch):
+    monkeypatch.setattr(report, "XLSX_MAX_ROWS", 2)
+    row = ["1"] * len(report.COLUMNS)
+    report.write_xlsx([row, row], io.BytesIO())  # the limit itself fits
+    try:
+        report.write_xlsx([row, row, row], io.BytesIO())
+    except report.TooManyRows as error:
+        assert (error.rows, error.limit) == (3, 2)
+    else:
+        raise AssertionError("a third row was written")
