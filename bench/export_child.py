@@ -24,11 +24,7 @@ def main() -> None:
         totals = report.Totals()
         rows = report.report_rows(db.session, report.report_query(), totals)
         with open(output, "wb") as out:
-            if fmt == "csv":
-                for chunk in report.csv_chunks(rows):
-                    out.write(chunk)
-            else:
-                report.write_xlsx(rows, out)
+            report.write_file(rows, fmt, out)
         seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"seconds": seconds, "rows": totals.rows, "peak_rss_mb": peak_kb / 1024}))

@@ -252,11 +252,7 @@ def insurance_report(start, end, fmt: str, output: str) -> None:
     rows = report.report_rows(db.session, query, totals)
     try:
         with open(output, "wb") as out:
-            if fmt == "csv":
-                for chunk in report.csv_chunks(rows):
-                    out.write(chunk)
-            else:
-                report.write_xlsx(rows, out)
+            report.write_file(rows, fmt, out)
     except report.TooManyRows as error:  # the period grew since it was counted
         Path(output).unlink(missing_ok=True)
         raise click.ClickException(_too_many_for_xlsx(f"More than {error.limit:,}")) from error

@@ -406,6 +406,18 @@ def write_xlsx(rows: Iterable[list[str]], out: IO[bytes]) -> None:
         raise TooManyRows(XLSX_MAX_ROWS + 1, XLSX_MAX_ROWS)
 
 
+def write_file(rows: Iterable[list[str]], fmt: str, out: IO[bytes]) -> None:
+    """The rows as a whole file, ``"csv"`` or ``"xlsx"``.
+
+    :raises TooManyRows: see ``write_xlsx``.
+    """
+    if fmt == "csv":
+        for chunk in csv_chunks(rows):
+            out.write(chunk)
+    else:
+        write_xlsx(rows, out)
+
+
 # Sending --------------------------------------------------------------------------------------
 
 
