@@ -22,6 +22,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -106,8 +107,34 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Server:
+    port: int
+    pid: int  # gunicorn's master process; its children are the workers
+
+    def workers_cpu_ns(self) -> dict[int, int] | None:
+        """CPU time each worker has used so far, in ns (Linux ``/proc``; None elsewhere)."""
+        try:
+            children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+            return {
+                int(pid): int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+                for pid in children
+            }
+        except (OSError, ValueError, IndexError):
+            return None
+
+
+def cpu_per_request_us(
+    before: dict[int, int] | None, after: dict[int, int] | None, requests: int
+) -> float | None:
+    """Workers' CPU per request between two snapshots (None if a worker came or went)."""
+    if before is None or after is None or before.keys() != after.keys() or not requests:
+        return None
+    return sum(after[pid] - before[pid] for pid in after) / requests / 1000
+
+
 @contextlib.contextmanager
-def gunicorn(app_spec: str, env: dict[str, str]) -> Iterator[int]:
+def gunicorn(app_spec: str, env: dict[str, str]) -> Iterator[Server]:
     port = free_port()
     process = subprocess.Popen(
         [
@@ -132,7 +159,7 @@ def gunicorn(app_spec: str, env: dict[str, str]) -> Iterator[int]:
             time.sleep(0.2)
         else:
             raise RuntimeError(f"{app_spec} did not start")
-        yield port
+        yield Server(port, process.pid)
     finally:
         process.terminate()
         try:
@@ -231,6 +258,7 @@ def wrk(
     os.unlink(lua.name)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "p50_ms": _ms(re.search(r"\s50%\s+([\d.]+\w+)", output).group(1)),
         "p99_ms": _ms(re.search(r"\s99%\s+([\d.]+\w+)", output).group(1)),
@@ -266,6 +294,7 @@ def python_load(
     ]
     latencies = sorted(x for p in procs for x in json.loads(p.communicate()[0]))
     return {
+        "requests": len(latencies),
         "rps": len(latencies) / seconds,
         "p50_ms": latencies[len(latencies) // 2] * 1000,
         "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
@@ -311,12 +340,13 @@ end
 """
 
 
-def measure_http(shop: int, base: int, carts: list[tuple[str, str]], has_wrk: bool) -> dict:
+def measure_http(shop: Server, base: Server, carts: list[tuple[str, str]], has_wrk: bool) -> dict:
     """Each endpoint against the baseline in PAIRS pairs of runs, one right after the other.
 
     A shared machine's speed drifts from one second to the next: the ratio of each pair (the
     same seconds, or nearly) is a fairer figure than a ratio of averages, and the median of the
-    pairs' ratios leaves an unlucky pair out.
+    pairs' ratios leaves an unlucky pair out. Beside throughput, each run notes the workers' CPU
+    time per request: it moves far less with the machine's load than requests per second do.
     """
     cookie, token = carts[0]
     cases = {
@@ -329,16 +359,16 @@ def measure_http(shop: int, base: int, carts: list[tuple[str, str]], has_wrk: bo
     for name, (path, headers, script) in cases.items():
         runs: dict[str, list[dict[str, float]]] = {"baseline": [], "target": []}
         for pair in range(PAIRS):
-            for kind, port in (("baseline", base), ("target", shop)):
+            for kind, server in (("baseline", base), ("target", shop)):
+                port = server.port
                 target_path = "/" if kind == "baseline" else path
                 target_headers = {} if kind == "baseline" else headers
                 target_script = None if kind == "baseline" else script
+                if has_wrk and pair == 0:  # warm-up
+                    wrk(port, target_path, 1, target_headers, target_script)
+                cpu_before = server.workers_cpu_ns()
                 if has_wrk:
-                    if pair == 0:  # warm-up
-                        wrk(port, target_path, 1, target_headers, target_script)
-                    runs[kind].append(
-                        wrk(port, target_path, DURATION, target_headers, target_script)
-                    )
+                    run = wrk(port, target_path, DURATION, target_headers, target_script)
                 else:
                     body = None
                     if target_script:
@@ -349,23 +379,38 @@ def measure_http(shop: int, base: int, carts: list[tuple[str, str]], has_wrk: bo
                             "X-CSRFToken": token,
                             "Content-Type": "application/x-www-form-urlencoded",
                         }
-                    runs[kind].append(
-                        python_load(port, target_path, DURATION, target_headers, body)
-                    )
+                    run = python_load(port, target_path, DURATION, target_headers, body)
+                run["cpu_us"] = cpu_per_request_us(
+                    cpu_before, server.workers_cpu_ns(), run["requests"]
+                )
+                runs[kind].append(run)
         target = {
             k: statistics.median(r[k] for r in runs["target"]) for k in ("rps", "p50_ms", "p99_ms")
         }
         ratios = [
             t["rps"] / b["rps"] for t, b in zip(runs["target"], runs["baseline"], strict=True)
         ]
+        cpu_ratios = [
+            b["cpu_us"] / t["cpu_us"]
+            for t, b in zip(runs["target"], runs["baseline"], strict=True)
+            if t["cpu_us"] and b["cpu_us"]
+        ]
         results[name] = {
             **target,
             "baseline_rps": statistics.median(r["rps"] for r in runs["baseline"]),
             "ratio": statistics.median(ratios),
             "pair_ratios": ratios,
+            "cpu_us": _median_or_none(r["cpu_us"] for r in runs["target"]),
+            "baseline_cpu_us": _median_or_none(r["cpu_us"] for r in runs["baseline"]),
+            "cpu_ratio": statistics.median(cpu_ratios) if cpu_ratios else None,
             "errors": sum(r["errors"] for r in runs["target"]),
         }
     return results
+
+
+def _median_or_none(values: Iterator[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
 
 
 # Counts and sizes --------------------------------------------------------------------------
@@ -628,14 +673,19 @@ def print_http(figures: dict) -> None:
     """Printed as soon as measured: the report and dashboard steps take minutes."""
     print()
     print(
-        f"{'endpoint':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'baseline':>9} {'ratio':>6}"
-        "  each pair"
+        f"{'endpoint':26} {'req/s':>6} {'p50 ms':>7} {'p99 ms':>7} {'baseline':>8} {'ratio':>6}"
+        f"  {'each pair':29} {'cpu µs':>6} {'baseline':>8} {'cpu ratio':>9}"
     )
     for name, r in figures["http"].items():
         pairs = " ".join(f"{ratio:.2f}" for ratio in r["pair_ratios"])
+        cpu = [r["cpu_us"], r["baseline_cpu_us"], r["cpu_ratio"]]
+        cpu_us, base_us, cpu_ratio = (
+            ("-", "-", "-") if None in cpu else (f"{cpu[0]:.0f}", f"{cpu[1]:.0f}", f"{cpu[2]:.2f}")
+        )
         print(
-            f"{name:32} {r['rps']:9.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} "
-            f"{r['baseline_rps']:9.0f} {r['ratio']:6.2f}  {pairs}"
+            f"{name:26} {r['rps']:6.0f} {r['p50_ms']:7.2f} {r['p99_ms']:7.2f} "
+            f"{r['baseline_rps']:8.0f} {r['ratio']:6.2f}  {pairs:29} {cpu_us:>6} {base_us:>8} "
+            f"{cpu_ratio:>9}"
         )
     print(f"statements: {figures['statements']}; sizes: {figures['sizes']}", flush=True)
 
@@ -683,14 +733,14 @@ def main() -> int:
                 gunicorn("bench.baseline:app", env) as base,
             ):
                 ids = product_ids(url, CART_PRODUCTS)
-                carts = [eligible_cart(shop, ids) for _ in range(3)]
+                carts = [eligible_cart(shop.port, ids) for _ in range(3)]
                 figures["http"] = measure_http(shop, base, carts, has_wrk)
-                figures["sizes"] = sizes(shop, carts)
+                figures["sizes"] = sizes(shop.port, carts)
                 print_http(figures)
                 print("the insurer report at scale...", flush=True)
                 figures["report"] = report_export(url, workdir)
                 print("the dashboard at scale...", flush=True)
-                figures["dashboard"] = dashboard(url, shop, base)
+                figures["dashboard"] = dashboard(url, shop.port, base.port)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     figures["seconds"] = time.monotonic() - started
