@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
@@ -323,6 +323,7 @@ def report_rows(
                     *tail,
                 ]
     finally:
+        result.close()  # a reader that stops early (or fails) frees the server-side cursor
         totals.events += events
         totals.rows += rows
         totals.insured_minor += insured_total
@@ -403,6 +404,8 @@ def write_xlsx(rows: Iterable[list[str]], out: IO[bytes]) -> None:
         sheet.append([cell[value] for cell, value in zip(cells, row, strict=True)])
     workbook.save(out)  # even when refusing: openpyxl's writer must end its XML
     if next(rows, None) is not None:
+        if isinstance(rows, Generator):
+            rows.close()  # report_rows frees its database cursor
         raise TooManyRows(XLSX_MAX_ROWS + 1, XLSX_MAX_ROWS)
 
 
