@@ -58,7 +58,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "STOREFRONT_PAGE_CACHE_SIZE": 512,
         # Most rows an insurer report download from the back office holds. A download is built
         # inside one request, which must end well within the server's worker timeout (gunicorn:
-        # 30 s); an XLSX row costs about 25 times a CSV row. The command line exports any period.
+        # 30 s); an XLSX row costs about 20 times a CSV row. The command line exports any period.
         "STOREFRONT_REPORT_CSV_ROWS": 1_000_000,
         "STOREFRONT_REPORT_XLSX_ROWS": 50_000,
         # Outgoing mail (the insurer report). Without MAIL_SERVER, messages go to instance/outbox/.
