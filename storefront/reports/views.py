@@ -84,7 +84,6 @@ def _download_limits() -> dict[str, int]:
 
 def _too_many_rows(total: int, limits: dict[str, int]) -> str | None:
     """Why a download of ``total`` rows is not offered, or None when both are."""
-    figures = {"rows": format_decimal(total)}
     if total > limits["csv"]:
         return ngettext(
             "This period has %(rows)s row: a download holds at most %(limit)s. "
@@ -92,8 +91,8 @@ def _too_many_rows(total: int, limits: dict[str, int]) -> str | None:
             "This period has %(rows)s rows: a download holds at most %(limit)s. "
             "Please choose a shorter period.",
             total,
+            rows=format_decimal(total),
             limit=format_decimal(limits["csv"]),
-            **figures,
         )
     if total > limits["xlsx"]:
         return ngettext(
@@ -102,8 +101,8 @@ def _too_many_rows(total: int, limits: dict[str, int]) -> str | None:
             "This period has %(rows)s rows: an XLSX download holds at most %(limit)s. "
             "Please choose a shorter period, or download the CSV.",
             total,
+            rows=format_decimal(total),
             limit=format_decimal(limits["xlsx"]),
-            **figures,
         )
     return None
 
@@ -145,8 +144,7 @@ def index() -> Response:
     )
 
 
-def _refuse_download(query, limits: dict[str, int]) -> Response:
-    total = report.row_count(db.session, query)
+def _refuse_download(total: int, limits: dict[str, int]) -> Response:
     flash(_too_many_rows(total, limits) or _("Please choose a shorter period."), "error")
     return redirect(url_for("reports.index", **_period_args()))
 
@@ -162,9 +160,10 @@ def download(fmt: str) -> Response:
     name = f"insurance-report-{start or 'start'}-{end or 'today'}.{fmt}"
     query = _query(start, end)
     limits = _download_limits()
-    if report.row_count(db.session, query) > limits[fmt]:
+    total = report.row_count(db.session, query)
+    if total > limits[fmt]:
         # Built within one request, a bigger file would outlast the worker's timeout.
-        return _refuse_download(query, limits)
+        return _refuse_download(total, limits)
     if fmt == "csv":
         rows = report.report_rows(db.session, query)
         response = Response(
@@ -177,7 +176,7 @@ def download(fmt: str) -> Response:
         report.write_xlsx(report.report_rows(db.session, query), spool)
     except report.TooManyRows:  # the period grew past a sheet's rows since it was counted
         spool.close()
-        return _refuse_download(query, limits)
+        return _refuse_download(report.row_count(db.session, query), limits)
     spool.seek(0)
     return send_file(
         spool,
