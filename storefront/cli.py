@@ -261,16 +261,27 @@ def insurance_report(start, end, fmt: str, output: str) -> None:
 
 @insurance_group.command("send-report")
 def insurance_send_report() -> None:
-    """Send every cover event not yet sent to the insurer, in one batch (for cron)."""
+    """Send every cover event not yet sent to the insurer (for cron), in batches of at most
+    STOREFRONT_REPORT_BATCH_EVENTS events."""
     from storefront.reports.sending import send_report
 
     result = send_report("cli")
     if result.nothing_to_send:
         click.echo("Nothing to send.")
-    elif result.error == "no-recipient":
-        raise click.ClickException("No insurer e-mail address is configured (settings, step 1).")
-    elif result.error:
-        raise click.ClickException(f"Not sent, nothing marked as sent: {result.error}")
-    else:
+        return
+    while True:
+        if result.error == "no-recipient":
+            raise click.ClickException(
+                "No insurer e-mail address is configured (settings, step 1)."
+            )
+        if result.error:
+            raise click.ClickException(
+                f"Not sent: {result.error}. The events of this batch stay unsent for the next run."
+            )
         batch = result.batch
         click.echo(f"Batch {batch.id:06d} sent to {batch.recipient}: {batch.event_count} events.")
+        if not result.remaining:
+            return
+        result = send_report("cli")
+        if result.nothing_to_send:  # another sender took the rest meanwhile
+            return

@@ -1,4 +1,5 @@
-"""Sending the report to the insurer: one transaction, committed only once the mail is accepted.
+"""Sending the report to the insurer: one batch per transaction, committed only once the mail is
+accepted.
 
 Shared by the settings page and ``flask --app storefront insurance send-report``.
 """
@@ -23,6 +24,8 @@ class SendResult:
     batch: InsurerBatch | None
     error: str | None = None
     nothing_to_send: bool = False
+    # Cover events still unsent after this batch (it holds at most STOREFRONT_REPORT_BATCH_EVENTS).
+    remaining: int = 0
 
 
 def send_report(sent_by: str) -> SendResult:
@@ -41,6 +44,7 @@ def send_report(sent_by: str) -> SendResult:
             currency=currency,
             shop_name=config["STOREFRONT_NAME"],
             deliver=lambda message: mail.deliver(message, config, current_app.instance_path),
+            max_events=config["STOREFRONT_REPORT_BATCH_EVENTS"],
         )
         db.session.commit()
     except report.NothingToSend:
@@ -57,4 +61,4 @@ def send_report(sent_by: str) -> SendResult:
     log.info(
         "insurer report batch %s sent to %s (%s events)", batch.id, recipient, batch.event_count
     )
-    return SendResult(batch)
+    return SendResult(batch, remaining=report.unsent_count(db.session))

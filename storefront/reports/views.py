@@ -214,6 +214,18 @@ def send() -> Response:
             ),
             "success",
         )
+        if result.remaining:
+            flash(
+                ngettext(
+                    "%(num)d more cover event is waiting: a batch holds at most %(limit)s. "
+                    "Press “Send to insurer” again to send it.",
+                    "%(num)d more cover events are waiting: a batch holds at most %(limit)s. "
+                    "Press “Send to insurer” again to send them.",
+                    result.remaining,
+                    limit=format_decimal(current_app.config["STOREFRONT_REPORT_BATCH_EVENTS"]),
+                ),
+                "info",
+            )
     return redirect(url_for("reports.index"))
 
 

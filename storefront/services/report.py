@@ -442,24 +442,38 @@ def send_unsent(
     currency: str,
     deliver: Callable[[EmailMessage], str],
     shop_name: str = "Storefront",
+    max_events: int | None = None,
 ) -> InsurerBatch:
-    """Put every unsent cover event into a new batch and mail its CSV to the insurer.
+    """Put the unsent cover events, oldest first and at most ``max_events`` of them, into a new
+    batch and mail its CSV to the insurer.
 
     The events are claimed with one conditional UPDATE (``batch_id IS NULL``): a second sender
     running at the same time waits for this transaction and finds them taken. The caller commits
     only after ``deliver`` returned, i.e. once the mail server accepted the message; if it raises,
-    the caller rolls back and the events are unsent again.
+    the caller rolls back and the events are unsent again. The limit keeps an attachment within
+    what mail servers accept after a long pause in sending.
 
     :raises NothingToSend: when no event waits.
     """
     batch = InsurerBatch(status="sent", recipient=recipient, sent_by=sent_by, currency=currency)
     session.add(batch)
     session.flush()
+    unsent = CoverEvent.batch_id.is_(None)
+    claim = update(CoverEvent).where(unsent)
+    if max_events is not None:
+        # The oldest events up to the limit, as a range of ids read first: on PostgreSQL, a
+        # LIMIT subquery inside the UPDATE was seen to claim every unsent event.
+        last = session.scalar(
+            select(CoverEvent.id)
+            .where(unsent)
+            .order_by(CoverEvent.id)
+            .offset(max_events - 1)
+            .limit(1)
+        )
+        if last is not None:
+            claim = claim.where(CoverEvent.id <= last)
     claimed = session.execute(
-        update(CoverEvent)
-        .where(CoverEvent.batch_id.is_(None))
-        .values(batch_id=batch.id)
-        .execution_options(synchronize_session=False)
+        claim.values(batch_id=batch.id).execution_options(synchronize_session=False)
     ).rowcount
     if not claimed:
         raise NothingToSend

@@ -375,6 +375,36 @@ def test_sending_puts_every_event_in_one_batch_after_the_server_accepted_it(shop
     assert again.status_code == 302 and len(inbox.messages) == 1  # nothing new to send
 
 
+def test_a_long_backlog_goes_out_in_batches_of_at_most_the_limit_oldest_first(shop, orders, smtp):
+    controller, inbox = smtp
+    mail_to(shop, controller.port)
+    shop.config["STOREFRONT_REPORT_BATCH_EVENTS"] = 3  # the orders made 4 cover events
+    marketer = staff_client(shop, "marketer")
+    marketer.post_form(f"{BASE}/send", headers={"Accept-Language": "en"})
+    first = event_batches(shop)
+    assert first[:3] == [first[0]] * 3 and first[0] is not None and first[3] is None
+    page = marketer.get(BASE, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "1 more cover event is waiting: a batch holds at most 3." in page
+    assert "1 cover event has not been sent yet." in page
+    marketer.post_form(f"{BASE}/send", headers={"Accept-Language": "de"})
+    page = marketer.get(BASE, headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "wartet" not in page and "warten" not in page  # nothing left: no such message
+    last = event_batches(shop)
+    assert last[:3] == first[:3] and last[3] not in (None, first[0])
+    assert len(inbox.messages) == 2
+
+
+def test_the_command_sends_the_whole_backlog_in_batches(shop, orders, tmp_path):
+    shop.config["MAIL_SERVER"] = ""
+    shop.config["STOREFRONT_REPORT_BATCH_EVENTS"] = 1
+    result = shop.test_cli_runner().invoke(args=["insurance", "send-report"])
+    assert result.exit_code == 0 and result.output.count("events.") == 4
+    assert len(set(event_batches(shop))) == 4 and None not in event_batches(shop)
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 4
+    result = shop.test_cli_runner().invoke(args=["insurance", "send-report"])
+    assert "Nothing to send." in result.output
+
+
 def test_a_refused_connection_marks_nothing_sent_and_a_retry_sends_once(shop, orders, smtp):
     controller, inbox = smtp
     mail_to(shop, _free_port())  # nobody listens there
@@ -417,7 +447,8 @@ def test_new_events_after_a_batch_go_into_the_next_one(shop, orders, tmp_path):
 
 
 @pytest.mark.postgres
-def test_two_senders_at_once_never_put_an_event_in_two_batches(shop, orders, make_app):
+@pytest.mark.parametrize("max_events", [None, 2])
+def test_two_senders_at_once_never_put_an_event_in_two_batches(shop, orders, make_app, max_events):
     from storefront.extensions import db
     from storefront.services import report
 
@@ -443,6 +474,7 @@ def test_two_senders_at_once_never_put_an_event_in_two_batches(shop, orders, mak
                     sent_by=name,
                     currency="EUR",
                     deliver=slow_deliver,
+                    max_events=max_events,
                 )
                 db.session.commit()
                 outcomes.append(batch.id)
@@ -456,15 +488,19 @@ def test_two_senders_at_once_never_put_an_event_in_two_batches(shop, orders, mak
     for thread in threads:
         thread.join(timeout=60)
     batches = event_batches(shop)
-    assert None not in batches and len(batches) == 9
+    sent = [b for b in batches if b is not None]
     with shop.app_context():
         counted = sum(
             db.session.scalars(
                 select(InsurerBatch.event_count).where(InsurerBatch.status == "sent")
             )
         )
-    assert counted == 9  # every event in exactly one batch
-    assert len([o for o in outcomes if o is not None]) >= 1
+    assert counted == len(sent)  # every claimed event in exactly one batch
+    if max_events is None:
+        assert len(sent) == 9 and len([o for o in outcomes if o is not None]) >= 1
+    else:  # the oldest two, then (if the second sender looked after the first committed) two more
+        assert None not in batches[: len(sent)] and len(sent) in (2, 4)
+        assert len([o for o in outcomes if o is not None]) == len(sent) // 2
 
 
 def test_order_lines_of_the_report_are_the_insured_ones_only(shop, orders):
