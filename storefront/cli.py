@@ -265,11 +265,13 @@ def insurance_send_report() -> None:
     STOREFRONT_REPORT_BATCH_EVENTS events."""
     from storefront.reports.sending import send_report
 
-    result = send_report("cli")
-    if result.nothing_to_send:
-        click.echo("Nothing to send.")
-        return
+    sent = 0
     while True:
+        result = send_report("cli")
+        if result.nothing_to_send:  # none at all, or another sender took the rest meanwhile
+            if not sent:
+                click.echo("Nothing to send.")
+            return
         if result.error == "no-recipient":
             raise click.ClickException(
                 "No insurer e-mail address is configured (settings, step 1)."
@@ -280,8 +282,6 @@ def insurance_send_report() -> None:
             )
         batch = result.batch
         click.echo(f"Batch {batch.id:06d} sent to {batch.recipient}: {batch.event_count} events.")
+        sent += 1
         if not result.remaining:
-            return
-        result = send_report("cli")
-        if result.nothing_to_send:  # another sender took the rest meanwhile
             return
